@@ -1,0 +1,127 @@
+/**
+ * Local accounts: create, authenticate by password, disable. Disabling a user ends their sessions
+ * and revokes their grants, refresh and access tokens at once.
+ */
+import crypto from 'node:crypto';
+import { z } from 'zod';
+import { AppError } from '../errors.ts';
+import type { PayloadStore } from '../store/oidc-payloads.ts';
+import type { UserRow, UserStore } from '../store/users.ts';
+import { hashPassword, validatePassword, verifyPassword } from './passwords.ts';
+import { usernameKey, validateUsername } from './usernames.ts';
+
+export interface User {
+  id: string;
+  username: string;
+  displayName: string;
+  email: string | null;
+  roles: string[];
+  fhirUser: string | null;
+  disabled: boolean;
+}
+
+export const newUserSchema = z
+  .object({
+    username: z.string().min(1).max(128),
+    password: z.string().optional(),
+    displayName: z.string().trim().min(1).max(200),
+    email: z.email().max(320).optional(),
+    roles: z.array(z.string().regex(/^[a-z][a-z0-9-]{0,63}$/, { message: 'must be lower-case letters, digits and -' })).default([]),
+    fhirUser: z.url().max(1024).optional(),
+  })
+  .strict();
+
+export type NewUser = z.input<typeof newUserSchema>;
+
+export function toUser(row: UserRow): User {
+  return {
+    id: row.id,
+    username: row.username,
+    displayName: row.display_name,
+    email: row.email,
+    roles: JSON.parse(row.roles) as string[],
+    fhirUser: row.fhir_user,
+    disabled: Boolean(row.disabled),
+  };
+}
+
+export type AuthResult = { ok: true; user: User } | { ok: false; reason: 'invalid_credentials' | 'account_disabled' };
+
+export function createAccounts(users: UserStore, payloads: PayloadStore, now: () => number = Date.now) {
+  return {
+    async create(input: NewUser, options: { ifAbsent?: boolean } = {}): Promise<{ user: User; created: boolean }> {
+      const parsed = newUserSchema.safeParse(input);
+      if (!parsed.success) {
+        const issue = parsed.error.issues[0]!;
+        throw new AppError('invalid_input', `${issue.path.join('.') || 'user'}: ${issue.message}`);
+      }
+      const data = parsed.data;
+      const username = validateUsername(data.username);
+      if (data.password !== undefined) validatePassword(data.password);
+      const key = usernameKey(username);
+      const existing = await users.findByKey(key);
+      if (existing) {
+        if (options.ifAbsent) return { user: toUser(existing), created: false };
+        throw new AppError('conflict', `username: "${username}" is already taken`);
+      }
+      const row: UserRow = {
+        id: crypto.randomUUID(),
+        username,
+        username_key: key,
+        display_name: data.displayName,
+        email: data.email ?? null,
+        roles: JSON.stringify([...new Set(data.roles)].sort()),
+        fhir_user: data.fhirUser ?? null,
+        password_hash: data.password === undefined ? null : await hashPassword(data.password),
+        disabled: false,
+        created_at: now(),
+        updated_at: now(),
+      };
+      if (!(await users.insertIfAbsent(row))) {
+        const raced = await users.findByKey(key);
+        if (options.ifAbsent && raced) return { user: toUser(raced), created: false };
+        throw new AppError('conflict', `username: "${username}" is already taken`);
+      }
+      return { user: toUser(row), created: true };
+    },
+
+    async findById(id: string): Promise<User | undefined> {
+      const row = await users.findById(id);
+      return row ? toUser(row) : undefined;
+    },
+
+    async findByUsername(username: string): Promise<User | undefined> {
+      const row = await users.findByKey(usernameKey(username));
+      return row ? toUser(row) : undefined;
+    },
+
+    /** Same work and the same answer for an unknown user and a wrong password. */
+    async authenticate(username: string, password: string): Promise<AuthResult> {
+      const row = await users.findByKey(usernameKey(username));
+      const valid = await verifyPassword(row?.password_hash, password);
+      if (!row || !valid) return { ok: false, reason: 'invalid_credentials' };
+      if (row.disabled) return { ok: false, reason: 'account_disabled' };
+      return { ok: true, user: toUser(row) };
+    },
+
+    async setPassword(id: string, password: string): Promise<void> {
+      validatePassword(password);
+      const changed = await users.update(id, { password_hash: await hashPassword(password), updated_at: now() });
+      if (!changed) throw new AppError('not_found', `user ${id} not found`);
+    },
+
+    /** Disables the account, ends its sessions and revokes its grants and tokens. */
+    async disable(id: string): Promise<{ revoked: number }> {
+      const changed = await users.update(id, { disabled: true, updated_at: now() });
+      if (!changed) throw new AppError('not_found', `user ${id} not found`);
+      return { revoked: await payloads.revokeByAccountId(id) };
+    },
+
+    async enable(id: string): Promise<void> {
+      const changed = await users.update(id, { disabled: false, updated_at: now() });
+      if (!changed) throw new AppError('not_found', `user ${id} not found`);
+    },
+  };
+}
+
+export type Accounts = ReturnType<typeof createAccounts>;

@@ -1,0 +1,216 @@
+#!/usr/bin/env node
+/**
+ * The `wardgate` command. Every failure prints one line, `wardgate: <what was wrong>`, and exits
+ * non-zero; results go to stdout as JSON so scripts can read them.
+ */
+import { parseArgs } from 'node:util';
+import { loadConfig, type Config } from '../config.ts';
+import { isAppError } from '../errors.ts';
+import { createLogger } from '../log.ts';
+import { prepareDatabase, startWardgate } from '../main.ts';
+import { createAccounts } from '../accounts/accounts.ts';
+import { createClientRegistry, type ClientInput } from '../oidc/clients.ts';
+import { rotateKeys } from '../oidc/keys.ts';
+import { createClientStore } from '../store/clients.ts';
+import { createKeyStore } from '../store/keys.ts';
+import { createPayloadStore } from '../store/oidc-payloads.ts';
+import { createUserStore } from '../store/users.ts';
+import type { Db } from '../store/db.ts';
+import type { SecretBox } from '../crypto/secret-box.ts';
+
+const USAGE = `usage: wardgate <command>
+  start                         start the server (migrates first)
+  migrate                       apply database migrations
+  keys rotate                   add new signing and cookie keys; old ones stay published until what they signed expires
+  keys list                     list keys (ids, algorithms, state; never key material)
+  users create --username U --display-name N [--email E] [--roles a,b] [--fhir-user URL] (--password-stdin | --no-password)
+  users disable --username U    disable an account, end its sessions, revoke its tokens
+  clients create --name N [--id ID] [--redirect-uri URI]... [--post-logout-redirect-uri URI]...
+                 [--grant-type T]... [--auth-method client_secret_basic|client_secret_post|none]
+                 [--scope S] [--sensitivity standard|high] [--first-party] [--backchannel-logout-uri URI]
+  clients list`;
+
+class UsageError extends Error {}
+
+function print(value: unknown) {
+  process.stdout.write(JSON.stringify(value, null, 2) + '\n');
+}
+
+async function readStdin(): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks).toString('utf8').replace(/\r?\n$/, '');
+}
+
+async function withDatabase<T>(config: Config, work: (db: Db, box: SecretBox) => Promise<T>): Promise<T> {
+  const log = createLogger(config.logLevel === 'info' ? 'warn' : config.logLevel, undefined);
+  const { db, box } = await prepareDatabase(config, log);
+  try {
+    return await work(db, box);
+  } finally {
+    await db.destroy();
+  }
+}
+
+async function start(config: Config) {
+  const wardgate = await startWardgate(config);
+  let stopping = false;
+  const stop = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    wardgate.log.info({ event: 'shutdown', signal }, 'draining in-flight requests');
+    wardgate.close().then(
+      () => process.exit(0),
+      (error: unknown) => {
+        wardgate.log.error({ err: error }, 'shutdown failed');
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGTERM', () => stop('SIGTERM'));
+  process.on('SIGINT', () => stop('SIGINT'));
+}
+
+async function main(argv: string[]) {
+  const [command, sub, ...rest] = argv;
+  if (!command || command === '--help' || command === 'help') {
+    process.stdout.write(USAGE + '\n');
+    return;
+  }
+  const config = loadConfig();
+  switch (command) {
+    case 'start':
+      if (sub !== undefined) throw new UsageError(`start takes no arguments (got "${sub}")`);
+      return start(config);
+    case 'migrate':
+      return withDatabase(config, async (db) => {
+        print({ migrated: true, database: config.database.client, current: await db.migrate.currentVersion() });
+      });
+    case 'keys':
+      return keys(config, sub, rest);
+    case 'users':
+      return users(config, sub, rest);
+    case 'clients':
+      return clients(config, sub, rest);
+    default:
+      throw new UsageError(`unknown command "${command}" (try wardgate --help)`);
+  }
+}
+
+async function keys(config: Config, sub: string | undefined, args: string[]) {
+  parseArgs({ args, options: {}, strict: true, allowPositionals: false });
+  if (sub === 'rotate') {
+    return withDatabase(config, async (db, box) => {
+      const result = await db.transaction((trx) =>
+        rotateKeys(createKeyStore(trx), box, {
+          signedLifetimeSeconds: Math.max(config.ttl.idToken, config.ttl.accessToken) + 300,
+          cookieLifetimeSeconds: config.ttl.session,
+        }),
+      );
+      print({ ...result, note: 'new keys sign after each Wardgate process restarts; old signing keys stay published until retireSigningAfter' });
+    });
+  }
+  if (sub === 'list') {
+    return withDatabase(config, async (db) => {
+      const rows = await createKeyStore(db).all();
+      print(rows.map((r) => ({ kid: r.kid, use: r.use, alg: r.alg, createdAt: new Date(r.created_at).toISOString(), retireAfter: r.retire_after ? new Date(r.retire_after).toISOString() : null })));
+    });
+  }
+  throw new UsageError(`keys: expected "rotate" or "list"${sub ? ` (got "${sub}")` : ''}`);
+}
+
+async function users(config: Config, sub: string | undefined, args: string[]) {
+  if (sub === 'create') {
+    const { values } = parseArgs({
+      args,
+      strict: true,
+      options: {
+        username: { type: 'string' },
+        'display-name': { type: 'string' },
+        email: { type: 'string' },
+        roles: { type: 'string' },
+        'fhir-user': { type: 'string' },
+        'password-stdin': { type: 'boolean' },
+        'no-password': { type: 'boolean' },
+      },
+    });
+    if (!values.username) throw new UsageError('users create: --username is required');
+    if (!values['display-name']) throw new UsageError('users create: --display-name is required');
+    if (!values['password-stdin'] && !values['no-password']) throw new UsageError('users create: give --password-stdin (password on standard input) or --no-password');
+    const password = values['password-stdin'] ? await readStdin() : undefined;
+    return withDatabase(config, async (db) => {
+      const accounts = createAccounts(createUserStore(db), createPayloadStore(db));
+      const { user } = await accounts.create({
+        username: values.username!,
+        displayName: values['display-name']!,
+        password,
+        email: values.email,
+        roles: values.roles ? values.roles.split(',').map((r) => r.trim()).filter(Boolean) : [],
+        fhirUser: values['fhir-user'],
+      });
+      print(user);
+    });
+  }
+  if (sub === 'disable') {
+    const { values } = parseArgs({ args, strict: true, options: { username: { type: 'string' } } });
+    if (!values.username) throw new UsageError('users disable: --username is required');
+    return withDatabase(config, async (db) => {
+      const accounts = createAccounts(createUserStore(db), createPayloadStore(db));
+      const user = await accounts.findByUsername(values.username!);
+      if (!user) throw new UsageError(`users disable: no user "${values.username}"`);
+      print({ username: user.username, disabled: true, ...(await accounts.disable(user.id)) });
+    });
+  }
+  throw new UsageError(`users: expected "create" or "disable"${sub ? ` (got "${sub}")` : ''}`);
+}
+
+async function clients(config: Config, sub: string | undefined, args: string[]) {
+  if (sub === 'create') {
+    const { values } = parseArgs({
+      args,
+      strict: true,
+      options: {
+        name: { type: 'string' },
+        id: { type: 'string' },
+        'redirect-uri': { type: 'string', multiple: true },
+        'post-logout-redirect-uri': { type: 'string', multiple: true },
+        'grant-type': { type: 'string', multiple: true },
+        'auth-method': { type: 'string' },
+        scope: { type: 'string' },
+        sensitivity: { type: 'string' },
+        'first-party': { type: 'boolean' },
+        'backchannel-logout-uri': { type: 'string' },
+      },
+    });
+    if (!values.name) throw new UsageError('clients create: --name is required');
+    const input = {
+      client_name: values.name,
+      ...(values.id ? { client_id: values.id } : {}),
+      redirect_uris: values['redirect-uri'] ?? [],
+      post_logout_redirect_uris: values['post-logout-redirect-uri'] ?? [],
+      ...(values['grant-type'] ? { grant_types: values['grant-type'] } : {}),
+      ...(values['auth-method'] ? { token_endpoint_auth_method: values['auth-method'] } : {}),
+      ...(values.scope ? { scope: values.scope } : {}),
+      ...(values.sensitivity ? { sensitivity: values.sensitivity } : {}),
+      ...(values['backchannel-logout-uri'] ? { backchannel_logout_uri: values['backchannel-logout-uri'] } : {}),
+      first_party: values['first-party'] ?? false,
+    } as ClientInput;
+    return withDatabase(config, async (db, box) => {
+      const { created: _created, ...result } = await createClientRegistry(createClientStore(db), box).register(input);
+      print(result);
+    });
+  }
+  if (sub === 'list') {
+    parseArgs({ args, options: {}, strict: true });
+    return withDatabase(config, async (db, box) => print(await createClientRegistry(createClientStore(db), box).list()));
+  }
+  throw new UsageError(`clients: expected "create" or "list"${sub ? ` (got "${sub}")` : ''}`);
+}
+
+main(process.argv.slice(2)).catch((error: unknown) => {
+  const message = error instanceof UsageError || isAppError(error) || (error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')
+    ? (error as Error).message
+    : `unexpected error: ${(error as Error).message}`;
+  process.stderr.write(`wardgate: ${message.split('\n')[0]}\n`);
+  process.exit(1);
+});

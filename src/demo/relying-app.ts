@@ -1,0 +1,94 @@
+/**
+ * The demo relying app at /demo, a real OIDC client of Wardgate built with openid-client: code flow
+ * with PKCE, state and nonce kept in a signed, HttpOnly cookie; the callback shows the ID token's
+ * claims, acr and amr, and userinfo; sign-out goes through RP-initiated logout.
+ */
+import Router from '@koa/router';
+import * as oidc from 'openid-client';
+import type { Views } from '../http/views.ts';
+import { DEMO_CLIENT_ID } from './seed.ts';
+
+const COOKIE = 'wardgate_demo';
+
+export function createDemoRoutes(deps: { issuer: string; views: Views; secureCookies: boolean }) {
+  const router = new Router({ prefix: '/demo' });
+  const redirectUri = `${deps.issuer}/demo/callback`;
+  let discovered: Promise<oidc.Configuration> | undefined;
+  const configuration = () => {
+    discovered ??= oidc
+      .discovery(new URL(deps.issuer), DEMO_CLIENT_ID, undefined, oidc.None(), {
+        execute: new URL(deps.issuer).protocol === 'http:' ? [oidc.allowInsecureRequests] : [],
+      })
+      .catch((error: unknown) => {
+        discovered = undefined;
+        throw error;
+      });
+    return discovered;
+  };
+  const cookieOptions = { httpOnly: true, sameSite: 'lax' as const, signed: true, path: '/demo', secure: deps.secureCookies };
+
+  router.use(async (ctx, next) => {
+    ctx.state.route = `demo:${ctx.path.split('/')[2] || 'home'}`;
+    ctx.set('Cache-Control', 'no-store');
+    await next();
+  });
+
+  router.get('/', (ctx) => {
+    ctx.type = 'html';
+    ctx.body = deps.views.render('demo/home', { signedOut: false });
+  });
+
+  router.get('/signed-out', (ctx) => {
+    ctx.type = 'html';
+    ctx.body = deps.views.render('demo/home', { signedOut: true });
+  });
+
+  router.post('/login', async (ctx) => {
+    const config = await configuration();
+    const verifier = oidc.randomPKCECodeVerifier();
+    const state = oidc.randomState();
+    const nonce = oidc.randomNonce();
+    ctx.cookies.set(COOKIE, JSON.stringify({ verifier, state, nonce }), { ...cookieOptions, maxAge: 10 * 60 * 1000 });
+    const url = oidc.buildAuthorizationUrl(config, {
+      redirect_uri: redirectUri,
+      scope: 'openid profile email roles fhirUser',
+      code_challenge: await oidc.calculatePKCECodeChallenge(verifier),
+      code_challenge_method: 'S256',
+      state,
+      nonce,
+    });
+    ctx.status = 303;
+    ctx.redirect(url.href);
+  });
+
+  router.get('/callback', async (ctx) => {
+    const saved = ctx.cookies.get(COOKIE, { signed: true });
+    if (!saved) return ctx.throw(400, 'The demo sign-in expired or was started in another browser. Start again from /demo.');
+    const { verifier, state, nonce } = JSON.parse(saved) as { verifier: string; state: string; nonce: string };
+    ctx.cookies.set(COOKIE, null, cookieOptions);
+    const config = await configuration();
+    const tokens = await oidc
+      .authorizationCodeGrant(config, new URL(ctx.originalUrl, deps.issuer), {
+        pkceCodeVerifier: verifier,
+        expectedState: state,
+        expectedNonce: nonce,
+        idTokenExpected: true,
+      })
+      .catch((error: unknown) => ctx.throw(400, `The sign-in did not complete: ${(error as Error).message}`));
+    const idToken = tokens.claims()!;
+    const claims = await oidc.fetchUserInfo(config, tokens.access_token, idToken.sub);
+    const logout = oidc.buildEndSessionUrl(config, {
+      id_token_hint: tokens.id_token!,
+      post_logout_redirect_uri: `${deps.issuer}/demo/signed-out`,
+    });
+    ctx.type = 'html';
+    ctx.body = deps.views.render('demo/result', {
+      idToken,
+      claims,
+      logoutUrl: `${logout.origin}${logout.pathname}`,
+      logoutParams: [...logout.searchParams.entries()],
+    });
+  });
+
+  return router;
+}

@@ -1,0 +1,24 @@
+/** The few static assets Wardgate serves itself (no CDN, no third-party assets). */
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { Middleware } from 'koa';
+
+const publicDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../public');
+
+const TYPES: Record<string, string> = { '.css': 'text/css; charset=utf-8', '.js': 'text/javascript; charset=utf-8', '.svg': 'image/svg+xml' };
+
+export function createStaticFiles(prefix = '/static/'): Middleware {
+  const files = new Map<string, { body: Buffer; type: string }>();
+  for (const name of fs.readdirSync(publicDir)) {
+    const type = TYPES[path.extname(name)];
+    if (type) files.set(prefix + name, { body: fs.readFileSync(path.join(publicDir, name)), type });
+  }
+  return async (ctx, next) => {
+    const file = ctx.method === 'GET' || ctx.method === 'HEAD' ? files.get(ctx.path) : undefined;
+    if (!file) return next();
+    ctx.type = file.type;
+    ctx.set('Cache-Control', 'public, max-age=3600');
+    ctx.body = file.body;
+  };
+}

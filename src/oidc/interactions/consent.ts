@@ -1,0 +1,40 @@
+/**
+ * Consent: a grant records which scopes and claims a relying app may have for an account. Clients
+ * marked first-party (the hospital's own apps) are granted what they ask for without a prompt.
+ */
+import type Provider from 'oidc-provider';
+import type { Grant, KoaContextWithOIDC } from 'oidc-provider';
+
+type Details = Awaited<ReturnType<Provider['interactionDetails']>>;
+
+/** Adds what the consent prompt found missing to the interaction's grant; returns its id. */
+export async function grantConsent(provider: Provider, details: Details): Promise<string> {
+  const { prompt, params, session } = details;
+  const grant = details.grantId
+    ? await provider.Grant.find(details.grantId)
+    : new provider.Grant({ accountId: session!.accountId, clientId: String(params.client_id) });
+  if (!grant) throw new Error('grant not found');
+  const missing = prompt.details as { missingOIDCScope?: string[]; missingOIDCClaims?: string[]; missingResourceScopes?: Record<string, string[]> };
+  if (missing.missingOIDCScope) grant.addOIDCScope(missing.missingOIDCScope.join(' '));
+  if (missing.missingOIDCClaims) grant.addOIDCClaims(missing.missingOIDCClaims);
+  for (const [indicator, scopes] of Object.entries(missing.missingResourceScopes ?? {})) grant.addResourceScope(indicator, scopes.join(' '));
+  return grant.save();
+}
+
+/**
+ * oidc-provider's loadExistingGrant: the session's grant for this client; for a first-party client
+ * the grant is created or extended with the requested scopes and claims, so no consent is shown.
+ */
+export async function loadExistingGrant(ctx: KoaContextWithOIDC): Promise<Grant | undefined> {
+  const { oidc } = ctx;
+  const client = oidc.client!;
+  const grantId = (oidc.result?.consent as { grantId?: string } | undefined)?.grantId ?? oidc.session!.grantIdFor(client.clientId);
+  const existing = grantId ? await oidc.provider.Grant.find(grantId) : undefined;
+  if (!(client as unknown as { first_party?: boolean }).first_party) return existing;
+  const grant = existing ?? new oidc.provider.Grant({ clientId: client.clientId, accountId: oidc.session!.accountId! });
+  grant.addOIDCScope([...oidc.requestParamOIDCScopes].join(' '));
+  const claims = [...oidc.requestParamClaims].filter((c) => !['sub', 'sid', 'auth_time', 'acr', 'amr', 'iss'].includes(c));
+  if (claims.length) grant.addOIDCClaims(claims);
+  await grant.save();
+  return grant;
+}

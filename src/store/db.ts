@@ -1,0 +1,69 @@
+/**
+ * The knex instance: embedded SQLite (better-sqlite3) by default, PostgreSQL when DATABASE_URL says
+ * so. Times are stored as UTC epoch milliseconds (bigint) so both backends compare them alike.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import knexFactory, { type Knex } from 'knex';
+import pg from 'pg';
+import type { Database } from '../config.ts';
+import { AppError } from '../errors.ts';
+
+export type Db = Knex;
+
+// int8 (bigint) columns hold epoch milliseconds, far below 2^53: read them as numbers.
+pg.types.setTypeParser(20, (value: string) => Number.parseInt(value, 10));
+
+export function createDb(database: Database): Db {
+  if (database.client === 'pg') {
+    return knexFactory({
+      client: 'pg',
+      connection: database.url,
+      pool: { min: 0, max: 10 },
+      acquireConnectionTimeout: 10_000,
+    });
+  }
+  if (database.filename !== ':memory:') fs.mkdirSync(path.dirname(database.filename), { recursive: true });
+  return knexFactory({
+    client: 'better-sqlite3',
+    connection: { filename: database.filename },
+    useNullAsDefault: true,
+    // One connection: better-sqlite3 is synchronous, and one writer avoids SQLITE_BUSY inside a process.
+    pool: {
+      min: 1,
+      max: 1,
+      afterCreate(conn: { pragma(s: string): unknown }, done: (err: Error | null, conn: unknown) => void) {
+        try {
+          conn.pragma('journal_mode = WAL');
+          conn.pragma('busy_timeout = 5000');
+          conn.pragma('foreign_keys = ON');
+          done(null, conn);
+        } catch (error) {
+          done(error as Error, conn);
+        }
+      },
+    },
+  });
+}
+
+export function isPostgres(db: Db): boolean {
+  return db.client.config.client === 'pg';
+}
+
+/** Throws AppError('database_unreachable') unless a trivial query answers. */
+export async function checkDatabase(db: Db): Promise<void> {
+  try {
+    await db.raw('select 1');
+  } catch (cause) {
+    throw new AppError('database_unreachable', `database unreachable: ${(cause as Error).message}`, { cause });
+  }
+}
+
+/** JSON columns are text on both backends: one encoding, one decoding. */
+export function toJson(value: unknown): string {
+  return JSON.stringify(value);
+}
+
+export function fromJson<T>(value: unknown): T {
+  return (typeof value === 'string' ? JSON.parse(value) : value) as T;
+}

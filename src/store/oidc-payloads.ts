@@ -1,0 +1,54 @@
+/** Queries for `oidc_payloads`: every oidc-provider artifact (sessions, codes, tokens, grants…). */
+import type { Db } from './db.ts';
+
+export interface PayloadRow {
+  type: string;
+  id: string;
+  payload: string;
+  grant_id: string | null;
+  user_code: string | null;
+  uid: string | null;
+  account_id: string | null;
+  expires_at: number | null;
+  consumed_at: number | null;
+}
+
+export function createPayloadStore(db: Db) {
+  const table = () => db<PayloadRow>('oidc_payloads');
+  return {
+    async upsert(row: PayloadRow): Promise<void> {
+      await table().insert(row).onConflict(['type', 'id']).merge(['payload', 'grant_id', 'user_code', 'uid', 'account_id', 'expires_at', 'consumed_at']);
+    },
+    async findBy(type: string, where: Partial<Pick<PayloadRow, 'id' | 'uid' | 'user_code'>>, now: number): Promise<PayloadRow | undefined> {
+      return table()
+        .where({ type, ...where })
+        .andWhere((q) => q.whereNull('expires_at').orWhere('expires_at', '>', now))
+        .first();
+    },
+    /** Atomically marks an artifact consumed; true only for the one caller that did it. */
+    async consume(type: string, id: string, now: number): Promise<boolean> {
+      const changed = await table().where({ type, id }).whereNull('consumed_at').update({ consumed_at: now });
+      return changed === 1;
+    },
+    async grantIdOf(type: string, id: string): Promise<string | null> {
+      const row = await table().where({ type, id }).first('grant_id');
+      return row?.grant_id ?? null;
+    },
+    async destroy(type: string, id: string): Promise<void> {
+      await table().where({ type, id }).delete();
+    },
+    async revokeByGrantId(grantId: string): Promise<number> {
+      return table().where({ grant_id: grantId }).delete();
+    },
+    /** Ends everything an account holds: sessions, grants, codes and tokens. */
+    async revokeByAccountId(accountId: string): Promise<number> {
+      const grants = db<PayloadRow>('oidc_payloads').where({ account_id: accountId }).whereNotNull('grant_id').select('grant_id');
+      return table().where({ account_id: accountId }).orWhereIn('grant_id', grants).delete();
+    },
+    async deleteExpired(now: number): Promise<number> {
+      return table().whereNotNull('expires_at').andWhere('expires_at', '<=', now).delete();
+    },
+  };
+}
+
+export type PayloadStore = ReturnType<typeof createPayloadStore>;
