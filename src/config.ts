@@ -59,6 +59,7 @@ const envSchema = z.object({
   WARDGATE_DATA_DIR: z.string().min(1).default('./data'),
   WARDGATE_KEY_ENCRYPTION_KEY: keyEncryptionKey.optional(),
   WARDGATE_TRUST_PROXY: cidrList.optional(),
+  WARDGATE_OUTBOUND_ALLOWED_NETWORKS: cidrList.optional(),
   WARDGATE_DEMO: booleanFlag.optional(),
   WARDGATE_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   WARDGATE_BODY_LIMIT: z.string().regex(/^\d+(b|kb|mb)$/i, { message: 'must look like 64kb' }).default('64kb'),
@@ -87,6 +88,8 @@ export interface Config {
   /** 32-byte AES-256-GCM key; undefined means "development: keep one in dataDir". */
   keyEncryptionKey: Buffer | undefined;
   trustProxy: string[];
+  /** Private or special-use networks Wardgate may call (back-channel logout to in-hospital apps). */
+  outboundAllowedNetworks: string[];
   demo: boolean;
   logLevel: string;
   bodyLimit: string;
@@ -136,6 +139,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     dataDir,
     keyEncryptionKey: e.WARDGATE_KEY_ENCRYPTION_KEY,
     trustProxy: e.WARDGATE_TRUST_PROXY ?? [],
+    outboundAllowedNetworks: e.WARDGATE_OUTBOUND_ALLOWED_NETWORKS ?? [],
     demo: e.WARDGATE_DEMO ?? e.NODE_ENV === 'development',
     logLevel: e.WARDGATE_LOG_LEVEL,
     bodyLimit: e.WARDGATE_BODY_LIMIT,

@@ -12,7 +12,8 @@ export const CLAIMS = {
   amr: null,
   auth_time: null,
   sid: null,
-  openid: ['sub'],
+  // acr and amr ride with the openid scope so every ID token says how the person signed in.
+  openid: ['sub', 'acr', 'amr', 'auth_time'],
   profile: ['name', 'preferred_username'],
   email: ['email'],
   roles: ['roles'],

@@ -23,6 +23,7 @@ export const clientInputSchema = z
     token_endpoint_auth_method: z.enum(['client_secret_basic', 'client_secret_post', 'none']).default('client_secret_basic'),
     backchannel_logout_uri: httpUrl.optional(),
     backchannel_logout_session_required: z.boolean().optional(),
+    id_token_signed_response_alg: z.enum(['ES256', 'RS256']).default('ES256'),
     scope: z.string().regex(/^[\x21\x23-\x5B\x5D-\x7E]+( [\x21\x23-\x5B\x5D-\x7E]+)*$/, { message: 'must be space-separated scope tokens' }).optional(),
     sensitivity: z.enum(['standard', 'high']).default('standard'),
     first_party: z.boolean().default(false),

@@ -14,6 +14,7 @@ import { ACR_VALUES } from './acr.ts';
 import { CLAIMS, SCOPES, createFindAccount } from './account-claims.ts';
 import type { LoadedKeys } from './keys.ts';
 import { loadExistingGrant } from './interactions/consent.ts';
+import { createOutboundFetch } from './outbound-fetch.ts';
 
 export interface ProviderDeps {
   config: Config;
@@ -73,6 +74,7 @@ export function createProvider({ config, keys, adapter, accounts, views, log }: 
       introspectionSigningAlgValues: ['ES256', 'RS256'],
       requestObjectSigningAlgValues: ['ES256', 'RS256'],
     },
+    fetch: createOutboundFetch(config.outboundAllowedNetworks) as Configuration['fetch'],
     responseTypes: ['code'],
     clientAuthMethods: ['client_secret_basic', 'client_secret_post', 'none'],
     pkce: { required: () => true },
@@ -139,6 +141,7 @@ export function createProvider({ config, keys, adapter, accounts, views, log }: 
   provider.on('server_error', (ctx, error) => log.error({ err: error, route: ctx.oidc?.route }, 'oidc server error'));
   provider.on('grant.error', (_ctx, error) => log.info({ error: (error as { error?: string }).error, description: (error as { error_description?: string }).error_description }, 'grant refused'));
   provider.on('grant.revoked', (_ctx, grantId) => log.info({ grantId }, 'grant revoked'));
+  provider.on('backchannel.success', (_ctx, client) => log.info({ client: client.clientId }, 'back-channel logout delivered'));
   provider.on('backchannel.error', (_ctx, error, client) => log.warn({ err: error, client: client.clientId }, 'back-channel logout delivery failed'));
   provider.on('end_session.success', (ctx) => log.info({ event: 'logout', client: ctx.oidc.client?.clientId }, 'signed out'));
   return provider;
