@@ -1,0 +1,126 @@
+/**
+ * The `wardgate` command as IT would use it: one line and a non-zero exit on every failure, JSON
+ * results on success, and key rotation that keeps earlier tokens verifiable.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createRemoteJWKSet, jwtVerify, decodeProtectedHeader } from 'jose';
+import { createTestDatabase, type TestDatabase } from '../helpers/database.ts';
+import { runWardgate, spawnWardgate } from '../helpers/process.ts';
+import { testEnv } from '../helpers/server.ts';
+import { TestBrowser, signIn } from '../helpers/browser.ts';
+import * as oidc from 'openid-client';
+
+describe('wardgate CLI', () => {
+  let db: TestDatabase;
+  let env: Record<string, string>;
+
+  beforeAll(async () => {
+    db = await createTestDatabase('sqlite');
+    env = testEnv(db);
+    const migrated = await runWardgate(['migrate'], env);
+    expect(migrated.code, migrated.stderr).toBe(0);
+  });
+
+  afterAll(async () => {
+    await db?.drop();
+  });
+
+  it('prints usage for --help and one line for an unknown command', async () => {
+    const help = await runWardgate(['--help'], env);
+    expect(help.code).toBe(0);
+    expect(help.stdout).toContain('usage: wardgate');
+    const unknown = await runWardgate(['frobnicate'], env);
+    expect(unknown.code).toBe(1);
+    expect(unknown.stderr).toBe('wardgate: unknown command "frobnicate" (try wardgate --help)\n');
+  });
+
+  it('creates a user with the password from standard input, and refuses a duplicate by another spelling', async () => {
+    const created = await runWardgate(
+      ['users', 'create', '--username', 'Cristina.Yang', '--display-name', 'Dr Cristina Yang', '--roles', 'clinician,physician', '--email', 'c.yang@hospital.example', '--password-stdin'],
+      env,
+      'cardiothoracic passphrase\n',
+    );
+    expect(created.code, created.stderr).toBe(0);
+    const user = JSON.parse(created.stdout) as Record<string, unknown>;
+    expect(user).toMatchObject({ username: 'Cristina.Yang', displayName: 'Dr Cristina Yang', roles: ['clinician', 'physician'], disabled: false });
+    expect(created.stdout).not.toContain('cardiothoracic');
+    expect(created.stdout).not.toContain('argon2');
+
+    const duplicate = await runWardgate(['users', 'create', '--username', 'ＣＲＩＳＴＩＮＡ.yang', '--display-name', 'Someone else', '--no-password'], env);
+    expect(duplicate.code).toBe(1);
+    expect(duplicate.stderr).toBe('wardgate: username: "CRISTINA.yang" is already taken\n');
+  });
+
+  it('refuses bad user input naming the field', async () => {
+    const noPassword = await runWardgate(['users', 'create', '--username', 'x.y', '--display-name', 'X'], env);
+    expect(noPassword.stderr).toMatch(/^wardgate: users create: give --password-stdin/);
+    const short = await runWardgate(['users', 'create', '--username', 'x.y', '--display-name', 'X', '--password-stdin'], env, 'short');
+    expect(short.code).toBe(1);
+    expect(short.stderr).toBe('wardgate: password: must be at least 12 characters\n');
+    const unknownFlag = await runWardgate(['users', 'create', '--usernme', 'x'], env);
+    expect(unknownFlag.code).toBe(1);
+    expect(unknownFlag.stderr).toMatch(/^wardgate: Unknown option '--usernme'/);
+  });
+
+  it('registers a client and shows its secret once; bad metadata is refused naming the field', async () => {
+    const created = await runWardgate(['clients', 'create', '--name', 'Pharmacy', '--redirect-uri', 'https://pharmacy.hospital.example/cb', '--sensitivity', 'high'], env);
+    expect(created.code, created.stderr).toBe(0);
+    const client = JSON.parse(created.stdout) as { client_id: string; client_secret: string };
+    expect(client.client_secret.length).toBeGreaterThanOrEqual(43);
+    const listed = await runWardgate(['clients', 'list'], env);
+    expect(listed.stdout).toContain(client.client_id);
+    expect(listed.stdout).not.toContain(client.client_secret);
+
+    const bad = await runWardgate(['clients', 'create', '--name', 'Broken', '--redirect-uri', 'not a url'], env);
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toMatch(/^wardgate: redirect_uris\.0: /);
+    const noRedirect = await runWardgate(['clients', 'create', '--name', 'Broken'], env);
+    expect(noRedirect.stderr).toBe('wardgate: redirect_uris: required for the authorization_code grant\n');
+  });
+
+  it('rotates keys: new tokens use the new key, tokens from before still verify', async () => {
+    const client = JSON.parse((await runWardgate(['clients', 'create', '--name', 'Radiology', '--redirect-uri', 'https://rp.example.test/callback', '--first-party'], env)).stdout) as {
+      client_id: string;
+      client_secret: string;
+    };
+    const issue = async (issuer: string) => {
+      const config = await oidc.discovery(new URL(issuer), client.client_id, undefined, oidc.ClientSecretBasic(client.client_secret), { execute: [oidc.allowInsecureRequests] });
+      const verifier = oidc.randomPKCECodeVerifier();
+      const url = oidc.buildAuthorizationUrl(config, {
+        redirect_uri: 'https://rp.example.test/callback', scope: 'openid', code_challenge: await oidc.calculatePKCECodeChallenge(verifier), code_challenge_method: 'S256', state: 's',
+      });
+      const { callback } = await signIn(new TestBrowser(issuer), url.href, { username: 'cristina.yang', password: 'cardiothoracic passphrase' });
+      const tokens = await oidc.authorizationCodeGrant(config, new URL(callback!), { pkceCodeVerifier: verifier, expectedState: 's' });
+      return tokens.id_token!;
+    };
+
+    let running = await spawnWardgate({ ...env, PORT: '0' });
+    const issuer = running.issuer;
+    const oldToken = await issue(issuer);
+    const oldKid = decodeProtectedHeader(oldToken).kid;
+    expect(await running.stop()).toBe(0);
+
+    const rotated = await runWardgate(['keys', 'rotate'], env);
+    expect(rotated.code, rotated.stderr).toBe(0);
+    expect((JSON.parse(rotated.stdout) as { added: string[] }).added).toHaveLength(3);
+    const listed = JSON.parse((await runWardgate(['keys', 'list'], env)).stdout) as { kid: string; retireAfter: string | null }[];
+    expect(listed.find((k) => k.kid === oldKid)!.retireAfter).not.toBeNull();
+    expect(JSON.stringify(listed)).not.toMatch(/"d"|material/);
+
+    running = await spawnWardgate({ ...env, PORT: new URL(issuer).port });
+    try {
+      const jwks = createRemoteJWKSet(new URL(`${issuer}/jwks`));
+      const published = ((await (await fetch(`${issuer}/jwks`)).json()) as { keys: { kid: string }[] }).keys.map((k) => k.kid);
+      expect(published).toHaveLength(4);
+      expect(published).toContain(oldKid);
+      await jwtVerify(oldToken, jwks, { issuer });
+      const newToken = await issue(issuer);
+      const newKid = decodeProtectedHeader(newToken).kid;
+      expect(newKid).not.toBe(oldKid);
+      expect(newKid).toMatch(/^es256-/);
+      await jwtVerify(newToken, jwks, { issuer });
+    } finally {
+      await running.stop();
+    }
+  });
+});
