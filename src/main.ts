@@ -156,9 +156,12 @@ export async function startWardgate(config: Config, options: { logDestination?: 
 /** Stops accepting, lets in-flight requests finish (up to timeoutMs), then closes what is left. */
 async function drain(server: http.Server, timeoutMs: number): Promise<void> {
   const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+  // Keep-alive connections become idle as their last response ends: close them as they do.
   server.closeIdleConnections();
+  const sweeper = setInterval(() => server.closeIdleConnections(), 50);
   const timer = setTimeout(() => server.closeAllConnections(), timeoutMs);
   timer.unref();
   await closed;
+  clearInterval(sweeper);
   clearTimeout(timer);
 }

@@ -10,7 +10,7 @@ export const CLI = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '.
 
 function childEnv(env: Record<string, string>): NodeJS.ProcessEnv {
   const base = { ...process.env };
-  for (const key of Object.keys(base)) if (key.startsWith('WARDGATE_') || key === 'DATABASE_URL' || key === 'PORT') delete base[key];
+  for (const key of Object.keys(base)) if (key.startsWith('WARDGATE_') || ['DATABASE_URL', 'PORT', 'NODE_ENV'].includes(key)) delete base[key];
   delete base.NODE_OPTIONS;
   return { ...base, ...env };
 }
