@@ -44,8 +44,8 @@ const databaseUrl = z.string().refine(
 
 const issuer = z.url({ message: 'must be an absolute http(s) URL' }).refine(
   (v) => {
-    const u = new URL(v);
-    return (u.protocol === 'http:' || u.protocol === 'https:') && !u.search && !u.hash && !v.endsWith('/');
+    const u = URL.parse(v);
+    return u !== null && (u.protocol === 'http:' || u.protocol === 'https:') && !u.search && !u.hash && !v.endsWith('/');
   },
   { message: 'must be an http(s) URL without query, fragment or trailing slash' },
 );
@@ -113,7 +113,9 @@ function pairOrNone<T>(a: string | undefined, b: string | undefined, names: [str
 
 /** Parses the environment into a Config; throws AppError('config_invalid') naming the variable. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
-  const parsed = envSchema.safeParse(env);
+  // An empty variable counts as unset, as shells and container runtimes often pass them.
+  const present = Object.fromEntries(Object.entries(env).filter(([, value]) => value !== ''));
+  const parsed = envSchema.safeParse(present);
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;
     const name = String(issue.path[0] ?? 'environment');

@@ -119,9 +119,13 @@ export async function startWardgate(config: Config, options: { logDestination?: 
     provider.use(createInteractionRoutes({ provider, accounts, views, metrics, log, bodyLimit: config.bodyLimit }).routes());
     if (config.demo) provider.use(createDemoRoutes({ issuer, views, secureCookies: https }).routes());
 
-    const cleanup = setInterval(() => {
-      payloads.deleteExpired(Date.now()).catch((error: unknown) => log.warn({ err: error }, 'expired artifact cleanup failed'));
-    }, CLEANUP_INTERVAL_MS);
+    const removeExpired = () =>
+      payloads.deleteExpired(Date.now()).then(
+        (removed) => removed && log.info({ removed }, 'expired sessions, codes and tokens removed'),
+        (error: unknown) => log.warn({ err: error }, 'expired artifact cleanup failed'),
+      );
+    void removeExpired();
+    const cleanup = setInterval(removeExpired, CLEANUP_INTERVAL_MS);
     cleanup.unref();
 
     handler = provider.callback();

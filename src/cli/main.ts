@@ -28,6 +28,7 @@ const USAGE = `usage: wardgate <command>
   clients create --name N [--id ID] [--redirect-uri URI]... [--post-logout-redirect-uri URI]...
                  [--grant-type T]... [--auth-method client_secret_basic|client_secret_post|none]
                  [--scope S] [--sensitivity standard|high] [--first-party] [--backchannel-logout-uri URI]
+                 [--id-token-alg ES256|RS256]
   clients list`;
 
 class UsageError extends Error {}
@@ -180,6 +181,7 @@ async function clients(config: Config, sub: string | undefined, args: string[]) 
         sensitivity: { type: 'string' },
         'first-party': { type: 'boolean' },
         'backchannel-logout-uri': { type: 'string' },
+        'id-token-alg': { type: 'string' },
       },
     });
     if (!values.name) throw new UsageError('clients create: --name is required');
@@ -193,6 +195,7 @@ async function clients(config: Config, sub: string | undefined, args: string[]) 
       ...(values.scope ? { scope: values.scope } : {}),
       ...(values.sensitivity ? { sensitivity: values.sensitivity } : {}),
       ...(values['backchannel-logout-uri'] ? { backchannel_logout_uri: values['backchannel-logout-uri'] } : {}),
+      ...(values['id-token-alg'] ? { id_token_signed_response_alg: values['id-token-alg'] } : {}),
       first_party: values['first-party'] ?? false,
     } as ClientInput;
     return withDatabase(config, async (db, box) => {

@@ -18,6 +18,11 @@ const TITLES: Record<number, string> = {
   429: 'Too many attempts',
 };
 
+/** oidc-provider errors that reach Wardgate's own routes, in words a clinician can act on. */
+const FRIENDLY: Record<string, string> = {
+  SessionNotFound: 'This sign-in page has expired or was opened in another browser. Go back to the application and start again.',
+};
+
 export function wantsHtml(accept: string | undefined): boolean {
   return Boolean(accept && accept.includes('text/html'));
 }
@@ -33,7 +38,7 @@ export function createErrorHandler(views: Views, log: Logger): Middleware {
       const expose = isAppError(error) ? error.expose : status < 500 && error.expose !== false;
       const reference = crypto.randomUUID();
       const code = isAppError(error) ? error.code : status === 413 ? 'payload_too_large' : status < 500 ? 'invalid_request' : 'internal_error';
-      const message = expose ? error.message : 'Something went wrong on our side. Please try again; if it keeps happening, call the service desk with the reference below.';
+      const message = FRIENDLY[error.name] ?? (expose ? error.message : 'Something went wrong on our side. Please try again; if it keeps happening, call the service desk with the reference below.');
       if (status >= 500) log.error({ err: error, reference, path: ctx.path }, 'request failed');
       else log.info({ code, status, reference, path: ctx.path, message: error.message }, 'request refused');
       ctx.status = status;

@@ -2,7 +2,8 @@
  * The oidc-provider adapter over knex: one table for every model but Client, which reads the
  * registered clients. `consume` is a conditional UPDATE, so of any number of parallel redemptions
  * of one code or refresh token exactly one wins; the others are treated as reuse and revoke the
- * grant, as RFC 6749 §4.1.2 and the OAuth security BCP ask.
+ * grant (the Grant row too, so tokens the winner saves afterwards are dead on arrival), as
+ * RFC 6749 §4.1.2 and the OAuth security BCP ask.
  */
 import { errors, type Adapter, type AdapterPayload } from 'oidc-provider';
 import type { PayloadStore } from '../store/oidc-payloads.ts';
@@ -55,7 +56,7 @@ export function createAdapterFactory(store: PayloadStore, clients: ClientRegistr
       if (await store.consume(this.name, id, now())) return;
       // Lost the race against a parallel redemption: this is reuse, and reuse revokes the grant.
       const grantId = await store.grantIdOf(this.name, id);
-      if (grantId) await store.revokeByGrantId(grantId);
+      if (grantId) await store.revokeGrant(grantId);
       throw new errors.InvalidGrant(`${CONSUMABLE_LABELS[this.name] ?? this.name} already consumed`);
     }
 
@@ -64,7 +65,7 @@ export function createAdapterFactory(store: PayloadStore, clients: ClientRegistr
     }
 
     async revokeByGrantId(grantId: string): Promise<void> {
-      await store.revokeByGrantId(grantId);
+      await store.revokeByGrantId(this.name, grantId);
     }
 
     #decode(row: { payload: string; consumed_at: number | null } | undefined): AdapterPayload | undefined {

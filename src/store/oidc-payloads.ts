@@ -37,8 +37,13 @@ export function createPayloadStore(db: Db) {
     async destroy(type: string, id: string): Promise<void> {
       await table().where({ type, id }).delete();
     },
-    async revokeByGrantId(grantId: string): Promise<number> {
-      return table().where({ grant_id: grantId }).delete();
+    /** Deletes one model's artifacts of a grant (oidc-provider calls this per model). */
+    async revokeByGrantId(type: string, grantId: string): Promise<number> {
+      return table().where({ type, grant_id: grantId }).delete();
+    },
+    /** Revokes a grant outright: the Grant itself and every code and token issued under it. */
+    async revokeGrant(grantId: string): Promise<number> {
+      return table().where({ grant_id: grantId }).orWhere((q) => q.where({ type: 'Grant', id: grantId })).delete();
     },
     /** Ends everything an account holds: sessions, grants, codes and tokens. */
     async revokeByAccountId(accountId: string): Promise<number> {

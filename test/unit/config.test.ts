@@ -26,6 +26,10 @@ describe('loadConfig', () => {
     expect(loadConfig({ WARDGATE_KEY_ENCRYPTION_KEY: kek }).keyEncryptionKey).toEqual(Buffer.alloc(32, 7));
   });
 
+  it('treats an empty variable as unset', () => {
+    expect(loadConfig({ PORT: '', WARDGATE_ISSUER: '' }).issuer).toBe('http://localhost:3000');
+  });
+
   it('turns the demo off with WARDGATE_DEMO=0 and in test mode', () => {
     expect(loadConfig({ WARDGATE_DEMO: '0' }).demo).toBe(false);
     expect(loadConfig({ NODE_ENV: 'test' }).demo).toBe(false);
@@ -35,6 +39,7 @@ describe('loadConfig', () => {
     [{ PORT: '70000' }, /^PORT: /],
     [{ WARDGATE_TRUST_PROXY: 'proxy.hospital.example' }, /^WARDGATE_TRUST_PROXY: "proxy.hospital.example" is not an IP address/],
     [{ WARDGATE_ISSUER: 'https://login.example/?x=1' }, /^WARDGATE_ISSUER: must be an http\(s\) URL without query/],
+    [{ WARDGATE_ISSUER: 'not a url' }, /^WARDGATE_ISSUER: /],
     [{ WARDGATE_BODY_LIMIT: 'lots' }, /^WARDGATE_BODY_LIMIT: must look like 64kb/],
     [{ WARDGATE_BOOTSTRAP_ADMIN_USER: 'root', WARDGATE_BOOTSTRAP_ADMIN_PASSWORD: 'short' }, /^WARDGATE_BOOTSTRAP_ADMIN_PASSWORD: must be at least 12/],
   ])('refuses %o naming the variable', (env, message) => {
