@@ -22,6 +22,10 @@ export default defineConfig({
       integration('postgres', ['test/integration/**/*.test.ts', 'test/postgres/**/*.test.ts']),
       {
         extends: true,
+        test: { name: 'e2e', include: ['test/e2e/**/*.test.ts'], env: { WARDGATE_TEST_DB: 'sqlite' }, testTimeout: 60_000, hookTimeout: 60_000 },
+      },
+      {
+        extends: true,
         test: { name: 'process', include: ['test/process/**/*.test.ts'], env: { WARDGATE_TEST_DB: 'sqlite' }, testTimeout: 60_000, hookTimeout: 60_000 },
       },
     ],
