@@ -182,4 +182,18 @@ describe.skipIf(databaseUnavailable())('refusals', () => {
       expect(res.status, path).toBe(413);
     }
   });
+
+  it('answers an impossibly long username or password with a 400 sign-in page saying so', async () => {
+    const browser = new TestBrowser(server.issuer);
+    const started = await rp.start();
+    const page = await browser.follow(started.url);
+    const action = formAction(await page.res.text(), /action="\/interaction\/[^"]+\/login"/);
+    const res = await browser.request(server.issuer + action, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ username: SHEP.username, password: 'p'.repeat(5000) }).toString(),
+    });
+    expect(res.status).toBe(400);
+    expect(await res.text()).toContain('longer than any Wardgate accepts');
+  });
 });

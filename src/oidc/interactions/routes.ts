@@ -21,7 +21,18 @@ const loginForm = z.object({
 });
 
 const INVALID = 'The username or password is not right. Check them and try again.';
+const TOO_LONG = 'The username or password is longer than any Wardgate accepts. Check what was typed or pasted.';
 const DISABLED = 'This account is disabled. Call the service desk if you need access.';
+
+/** What each scope lets an app see, in the words the consent page uses. */
+const SCOPE_TEXT: Record<string, string> = {
+  openid: 'Know who you are (your Wardgate user id)',
+  profile: 'See your name and username',
+  email: 'See your email address',
+  roles: 'See your roles in the hospital',
+  fhirUser: 'Link you to your practitioner record (FHIR)',
+  offline_access: 'Stay connected while you are not using it',
+};
 
 export interface InteractionDeps {
   provider: Provider;
@@ -57,7 +68,7 @@ export function createInteractionRoutes({ provider, accounts, views, metrics, lo
       return;
     }
     if (details.prompt.name === 'consent') {
-      const scopes = String(details.params.scope ?? '').split(' ').filter(Boolean);
+      const scopes = String(details.params.scope ?? '').split(' ').filter(Boolean).map((scope) => SCOPE_TEXT[scope] ?? scope);
       ctx.body = views.render('consent', { uid: details.uid, clientName: name, scopes });
       return;
     }
@@ -67,9 +78,16 @@ export function createInteractionRoutes({ provider, accounts, views, metrics, lo
   router.post('/login', body, async (ctx) => {
     const details = await provider.interactionDetails(ctx.req, ctx.res);
     if (details.prompt.name !== 'login') ctx.throw(400, 'This sign-in step has already been completed.');
-    const form = loginForm.parse(ctx.request.body ?? {});
-    const result = await accounts.authenticate(form.username, form.password);
     const name = await clientName(details.params.client_id);
+    const parsed = loginForm.safeParse(ctx.request.body ?? {});
+    if (!parsed.success) {
+      ctx.type = 'html';
+      ctx.status = 400;
+      ctx.body = views.render('login', { uid: details.uid, clientName: name, error: TOO_LONG });
+      return;
+    }
+    const form = parsed.data;
+    const result = await accounts.authenticate(form.username, form.password);
     if (!result.ok) {
       metrics.signIn(result.reason);
       log.info({ event: 'sign_in', result: result.reason, ip: ctx.state.clientIp, client: details.params.client_id }, 'sign-in refused');
