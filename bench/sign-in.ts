@@ -1,0 +1,85 @@
+/**
+ * Sign-in cost, measured: argon2id hashing and verification at Wardgate's parameters, and the full
+ * authorization code flow (authorize → login → code → token) against a real server on loopback.
+ * Bounded: a fixed number of sequential iterations, then it stops.
+ *
+ *   node bench/sign-in.ts [iterations]          (embedded SQLite in a temp folder)
+ *   DATABASE_URL=postgres://… node bench/sign-in.ts [iterations]
+ */
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import * as oidc from 'openid-client';
+import { loadConfig } from '../src/config.ts';
+import { startWardgate, openSecretBox } from '../src/main.ts';
+import { hashPassword, verifyPassword } from '../src/accounts/passwords.ts';
+import { createAccounts } from '../src/accounts/accounts.ts';
+import { createClientRegistry } from '../src/oidc/clients.ts';
+import { createClientStore } from '../src/store/clients.ts';
+import { createPayloadStore } from '../src/store/oidc-payloads.ts';
+import { createUserStore } from '../src/store/users.ts';
+import { TestBrowser, signIn } from '../test/helpers/browser.ts';
+
+const iterations = Number(process.argv[2] ?? 50);
+
+function summary(label: string, samples: number[]) {
+  const sorted = [...samples].sort((a, b) => a - b);
+  const at = (q: number) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!;
+  console.log(`${label.padEnd(34)} n=${String(samples.length).padStart(3)}  median ${at(0.5).toFixed(1)} ms  p95 ${at(0.95).toFixed(1)} ms`);
+}
+
+async function time<T>(work: () => Promise<T>): Promise<[number, T]> {
+  const t0 = performance.now();
+  const result = await work();
+  return [performance.now() - t0, result];
+}
+
+const hashes: number[] = [];
+const verifies: number[] = [];
+const stored = await hashPassword('benchmark passphrase');
+for (let i = 0; i < iterations; i++) {
+  hashes.push((await time(() => hashPassword('benchmark passphrase')))[0]);
+  verifies.push((await time(() => verifyPassword(stored, 'benchmark passphrase')))[0]);
+}
+
+const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'wardgate-bench-'));
+const config = loadConfig({
+  NODE_ENV: 'test',
+  PORT: '0',
+  DATABASE_URL: process.env.DATABASE_URL ?? `sqlite:${path.join(dataDir, 'bench.db')}`,
+  WARDGATE_DATA_DIR: dataDir,
+  WARDGATE_KEY_ENCRYPTION_KEY: crypto.randomBytes(32).toString('base64'),
+  WARDGATE_LOG_LEVEL: 'silent',
+});
+const [startupMs, wardgate] = await time(() => startWardgate(config));
+try {
+  const accounts = createAccounts(createUserStore(wardgate.db), createPayloadStore(wardgate.db));
+  const clients = createClientRegistry(createClientStore(wardgate.db), openSecretBox(config));
+  const { user } = await accounts.create({ username: `bench.${Date.now()}`, password: 'benchmark passphrase', displayName: 'Bench' });
+  const username = user.username;
+  const { client_id, client_secret } = await clients.register({ client_name: 'Bench', redirect_uris: ['https://bench.example/cb'], first_party: true });
+  const rp = await oidc.discovery(new URL(wardgate.issuer), client_id, undefined, oidc.ClientSecretBasic(client_secret!), { execute: [oidc.allowInsecureRequests] });
+
+  const flows: number[] = [];
+  const tokens: number[] = [];
+  for (let i = 0; i < iterations; i++) {
+    const verifier = oidc.randomPKCECodeVerifier();
+    const url = oidc.buildAuthorizationUrl(rp, { redirect_uri: 'https://bench.example/cb', scope: 'openid profile', code_challenge: await oidc.calculatePKCECodeChallenge(verifier), code_challenge_method: 'S256', state: 's' });
+    const t0 = performance.now();
+    const { callback } = await signIn(new TestBrowser(wardgate.issuer), url.href, { username, password: 'benchmark passphrase' });
+    const [tokenMs] = await time(() => oidc.authorizationCodeGrant(rp, new URL(callback!), { pkceCodeVerifier: verifier, expectedState: 's' }));
+    flows.push(performance.now() - t0);
+    tokens.push(tokenMs);
+  }
+
+  console.log(`Wardgate sign-in benchmark: ${config.database.client}, Node ${process.version}, ${os.cpus().length} cores, ${new Date().toISOString()}`);
+  summary('argon2id hash (19 MiB, t=2, p=1)', hashes);
+  summary('argon2id verify', verifies);
+  console.log(`${'server start (migrate, keys)'.padEnd(34)} ${startupMs.toFixed(0)} ms`);
+  summary('code flow: authorize → token', flows);
+  summary('token endpoint (code → tokens)', tokens);
+} finally {
+  await wardgate.close();
+  fs.rmSync(dataDir, { recursive: true, force: true });
+}
