@@ -45,9 +45,9 @@ const databaseUrl = z.string().refine(
 const issuer = z.url({ message: 'must be an absolute http(s) URL' }).refine(
   (v) => {
     const u = URL.parse(v);
-    return u !== null && (u.protocol === 'http:' || u.protocol === 'https:') && !u.search && !u.hash && !v.endsWith('/');
+    return u !== null && (u.protocol === 'http:' || u.protocol === 'https:') && !u.search && !u.hash && u.pathname === '/' && !v.endsWith('/');
   },
-  { message: 'must be an http(s) URL without query, fragment or trailing slash' },
+  { message: 'must be an http(s) origin such as https://login.hospital.example: no path, query, fragment or trailing slash' },
 );
 
 const envSchema = z.object({
@@ -62,7 +62,14 @@ const envSchema = z.object({
   WARDGATE_OUTBOUND_ALLOWED_NETWORKS: cidrList.optional(),
   WARDGATE_DEMO: booleanFlag.optional(),
   WARDGATE_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
-  WARDGATE_BODY_LIMIT: z.string().regex(/^\d+(b|kb|mb)$/i, { message: 'must look like 64kb' }).default('64kb'),
+  WARDGATE_BODY_LIMIT: z
+    .string()
+    .regex(/^\d+(b|kb|mb)$/i, { message: 'must look like 64kb' })
+    .default('32kb')
+    .transform((v) => {
+      const [, n, unit] = /^(\d+)(b|kb|mb)$/i.exec(v)!;
+      return Number(n) * ({ b: 1, kb: 1024, mb: 1024 * 1024 } as Record<string, number>)[unit!.toLowerCase()]!;
+    }),
   WARDGATE_SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(0).max(600_000).default(10_000),
   WARDGATE_BOOTSTRAP_ADMIN_CLIENT_ID: z.string().min(1).optional(),
   WARDGATE_BOOTSTRAP_ADMIN_CLIENT_SECRET: z.string().min(32, { message: 'must be at least 32 characters' }).optional(),
@@ -92,7 +99,8 @@ export interface Config {
   outboundAllowedNetworks: string[];
   demo: boolean;
   logLevel: string;
-  bodyLimit: string;
+  /** Largest request body accepted, in bytes. */
+  bodyLimitBytes: number;
   shutdownTimeoutMs: number;
   bootstrap: {
     adminClient: { id: string; secret: string } | undefined;
@@ -144,7 +152,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     outboundAllowedNetworks: e.WARDGATE_OUTBOUND_ALLOWED_NETWORKS ?? [],
     demo: e.WARDGATE_DEMO ?? e.NODE_ENV === 'development',
     logLevel: e.WARDGATE_LOG_LEVEL,
-    bodyLimit: e.WARDGATE_BODY_LIMIT,
+    bodyLimitBytes: e.WARDGATE_BODY_LIMIT,
     shutdownTimeoutMs: e.WARDGATE_SHUTDOWN_TIMEOUT_MS,
     bootstrap: {
       adminClient: pairOrNone(

@@ -11,7 +11,7 @@ export const redactPaths = [
   'client_secret', '*.client_secret', '*.*.client_secret', 'clientSecret', '*.clientSecret',
   'secret', '*.secret',
   'token', '*.token', 'access_token', '*.access_token', 'refresh_token', '*.refresh_token', 'id_token', '*.id_token',
-  'code', '*.code', 'code_verifier', '*.code_verifier',
+  'query.code', '*.query.code', 'body.code', '*.body.code', 'code_verifier', '*.code_verifier',
   'key', '*.key', 'keys', '*.keys', 'jwk', '*.jwk', 'd', '*.d',
   'cookie', '*.cookie', '*.headers.cookie', '*.headers.authorization', '*.headers["set-cookie"]',
   'authorization', '*.authorization',

@@ -7,13 +7,14 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type pino from 'pino';
 import { createAccounts } from './accounts/accounts.ts';
+import { prepareDummyHash } from './accounts/passwords.ts';
 import { runBootstrap } from './bootstrap.ts';
 import type { Config } from './config.ts';
 import { createSecretBox, loadOrCreateDevKeyEncryptionKey, type SecretBox } from './crypto/secret-box.ts';
 import { DEMO_USERS, seedDemo } from './demo/seed.ts';
 import { createDemoRoutes } from './demo/relying-app.ts';
 import { createClientIp } from './http/client-ip.ts';
-import { createBodyLimit, createErrorHandler, parseByteSize } from './http/errors.ts';
+import { createBodyLimit, createErrorHandler } from './http/errors.ts';
 import { createHealthRoutes } from './http/health.ts';
 import { createMetrics } from './http/metrics.ts';
 import { createRequestLog } from './http/request-log.ts';
@@ -102,6 +103,7 @@ export async function startWardgate(config: Config, options: { logDestination?: 
     });
 
     const keys = await loadKeys(createKeyStore(db), box);
+    await prepareDummyHash();
     const views = createViews({ cache: config.env !== 'development' });
     const metrics = createMetrics();
     const provider = createProvider({ config: { ...config, issuer }, keys, adapter: createAdapterFactory(payloads, clients), accounts, views, log });
@@ -113,10 +115,10 @@ export async function startWardgate(config: Config, options: { logDestination?: 
     provider.use(createClientIp(config.trustProxy));
     provider.use(createSecurityHeaders({ https }));
     provider.use(createErrorHandler(views, log));
-    provider.use(createBodyLimit(parseByteSize(config.bodyLimit)));
+    provider.use(createBodyLimit(config.bodyLimitBytes));
     provider.use(createStaticFiles());
-    provider.use(createHealthRoutes({ ready: () => checkDatabase(database), metrics }).routes());
-    provider.use(createInteractionRoutes({ provider, accounts, views, metrics, log, bodyLimit: config.bodyLimit }).routes());
+    provider.use(createHealthRoutes({ ready: () => checkDatabase(database), metrics, log }).routes());
+    provider.use(createInteractionRoutes({ provider, accounts, views, metrics, log, bodyLimitBytes: config.bodyLimitBytes }).routes());
     if (config.demo) provider.use(createDemoRoutes({ issuer, views, secureCookies: https }).routes());
 
     const removeExpired = () =>

@@ -104,12 +104,6 @@ export function createAccounts(users: UserStore, payloads: PayloadStore, now: ()
       return { ok: true, user: toUser(row) };
     },
 
-    async setPassword(id: string, password: string): Promise<void> {
-      validatePassword(password);
-      const changed = await users.update(id, { password_hash: await hashPassword(password), updated_at: now() });
-      if (!changed) throw new AppError('not_found', `user ${id} not found`);
-    },
-
     /** Disables the account, ends its sessions and revokes its grants and tokens. */
     async disable(id: string): Promise<{ revoked: number }> {
       const changed = await users.update(id, { disabled: true, updated_at: now() });
@@ -117,10 +111,6 @@ export function createAccounts(users: UserStore, payloads: PayloadStore, now: ()
       return { revoked: await payloads.revokeByAccountId(id) };
     },
 
-    async enable(id: string): Promise<void> {
-      const changed = await users.update(id, { disabled: false, updated_at: now() });
-      if (!changed) throw new AppError('not_found', `user ${id} not found`);
-    },
   };
 }
 

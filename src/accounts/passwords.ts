@@ -31,6 +31,12 @@ export async function hashPassword(password: string): Promise<string> {
 
 let dummyHash: Promise<string> | undefined;
 
+/** Computes the dummy hash ahead of the first unknown-user sign-in (call at start-up). */
+export async function prepareDummyHash(): Promise<void> {
+  dummyHash ??= hashPassword('wardgate-dummy-password-for-timing');
+  await dummyHash;
+}
+
 /** Verifies `password` against `stored`, or against a dummy hash when there is no stored hash. */
 export async function verifyPassword(stored: string | null | undefined, password: string): Promise<boolean> {
   // Inputs longer than any valid password are still hashed (bounded) so they take the same time.

@@ -10,7 +10,7 @@ import { createLogger } from '../log.ts';
 import { prepareDatabase, startWardgate } from '../main.ts';
 import { createAccounts } from '../accounts/accounts.ts';
 import { createClientRegistry, type ClientInput } from '../oidc/clients.ts';
-import { rotateKeys } from '../oidc/keys.ts';
+import { retirementAfterRotation, rotateKeys } from '../oidc/keys.ts';
 import { createClientStore } from '../store/clients.ts';
 import { createKeyStore } from '../store/keys.ts';
 import { createPayloadStore } from '../store/oidc-payloads.ts';
@@ -103,10 +103,7 @@ async function keys(config: Config, sub: string | undefined, args: string[]) {
   if (sub === 'rotate') {
     return withDatabase(config, async (db, box) => {
       const result = await db.transaction((trx) =>
-        rotateKeys(createKeyStore(trx), box, {
-          signedLifetimeSeconds: Math.max(config.ttl.idToken, config.ttl.accessToken) + 300,
-          cookieLifetimeSeconds: config.ttl.session,
-        }),
+        rotateKeys(createKeyStore(trx), box, retirementAfterRotation(config.ttl)),
       );
       print({ ...result, note: 'new keys sign after each Wardgate process restarts; old signing keys stay published until retireSigningAfter' });
     });

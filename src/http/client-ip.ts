@@ -2,7 +2,8 @@
  * Whose X-Forwarded-For is believed. The client address is computed once at the edge with
  * proxy-addr against WARDGATE_TRUST_PROXY (CIDRs or "loopback"; nobody by default), and the
  * forwarding headers are rewritten so that everything downstream (Koa, oidc-provider) sees only
- * what a trusted proxy said: an untrusted peer's X-Forwarded-* headers are dropped.
+ * what a trusted proxy said: an untrusted peer's X-Forwarded-* headers are dropped, and
+ * X-Forwarded-Host is dropped from everyone.
  */
 import type { IncomingMessage } from 'node:http';
 import proxyaddr from 'proxy-addr';
@@ -17,6 +18,9 @@ export function createClientIp(trustProxy: string[]): Middleware {
     const peer = req.socket.remoteAddress ?? '';
     const peerTrusted = trustProxy.length > 0 && trust(peer, 0);
     const clientIp = proxyaddr(req, trust);
+    // The host is the issuer's; a forwarded host is never believed (it would rewrite discovery).
+    delete req.headers['x-forwarded-host'];
+    delete req.headers['forwarded'];
     if (peerTrusted) {
       req.headers['x-forwarded-for'] = clientIp;
     } else {

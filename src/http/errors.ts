@@ -8,6 +8,7 @@ import type { Middleware } from 'koa';
 import { isAppError } from '../errors.ts';
 import type { Logger } from '../log.ts';
 import type { Views } from './views.ts';
+import { SIGN_IN_EXPIRED } from './messages.ts';
 
 const TITLES: Record<number, string> = {
   400: 'That request could not be used',
@@ -20,7 +21,7 @@ const TITLES: Record<number, string> = {
 
 /** oidc-provider errors that reach Wardgate's own routes, in words a clinician can act on. */
 const FRIENDLY: Record<string, string> = {
-  SessionNotFound: 'This sign-in page has expired or was opened in another browser. Go back to the application and start again.',
+  SessionNotFound: SIGN_IN_EXPIRED,
 };
 
 export function wantsHtml(accept: string | undefined): boolean {
@@ -40,7 +41,7 @@ export function createErrorHandler(views: Views, log: Logger): Middleware {
       const code = isAppError(error) ? error.code : status === 413 ? 'payload_too_large' : status < 500 ? 'invalid_request' : 'internal_error';
       const message = FRIENDLY[error.name] ?? (expose ? error.message : 'Something went wrong on our side. Please try again; if it keeps happening, call the service desk with the reference below.');
       if (status >= 500) log.error({ err: error, reference, path: ctx.path }, 'request failed');
-      else log.info({ code, status, reference, path: ctx.path, message: error.message }, 'request refused');
+      else log.info({ errorCode: code, status, reference, path: ctx.path, message: error.message }, 'request refused');
       ctx.status = status;
       if (wantsHtml(ctx.get('accept'))) {
         ctx.type = 'html';
@@ -59,11 +60,4 @@ export function createBodyLimit(limitBytes: number): Middleware {
     if (length > limitBytes) ctx.throw(413, `The request body is larger than ${limitBytes} bytes.`);
     await next();
   };
-}
-
-export function parseByteSize(value: string): number {
-  const match = /^(\d+)(b|kb|mb)$/i.exec(value);
-  if (!match) throw new Error(`not a size: ${value}`);
-  const unit = match[2]!.toLowerCase();
-  return Number(match[1]) * (unit === 'mb' ? 1024 * 1024 : unit === 'kb' ? 1024 : 1);
 }

@@ -1,8 +1,9 @@
 /** Liveness (/healthz: the process answers) and readiness (/readyz: the database answers, else 503). */
 import Router from '@koa/router';
+import type { Logger } from '../log.ts';
 import type { Metrics } from './metrics.ts';
 
-export function createHealthRoutes(deps: { ready: () => Promise<void>; metrics: Metrics }) {
+export function createHealthRoutes(deps: { ready: () => Promise<void>; metrics: Metrics; log: Logger }) {
   const router = new Router();
   router.get('/healthz', (ctx) => {
     ctx.state.route = 'healthz';
@@ -16,7 +17,7 @@ export function createHealthRoutes(deps: { ready: () => Promise<void>; metrics: 
     } catch (error) {
       ctx.status = 503;
       ctx.body = { status: 'unavailable', reason: 'database unreachable' };
-      void error;
+      deps.log.warn({ err: error }, 'not ready: database unreachable');
     }
   });
   router.get('/metrics', async (ctx) => {

@@ -5,7 +5,11 @@
 import type { Account, FindAccount } from 'oidc-provider';
 import type { Accounts } from '../accounts/accounts.ts';
 
-export const SCOPES = ['openid', 'offline_access', 'profile', 'email', 'roles', 'fhirUser', 'wardgate:admin', 'wardgate:introspect'];
+/** Scopes a person can grant to a relying app. */
+export const USER_SCOPES = ['openid', 'offline_access', 'profile', 'email', 'roles', 'fhirUser'];
+/** Scopes that give power over Wardgate itself: only ever held by clients registered with them. */
+export const SERVICE_SCOPES = ['wardgate:admin', 'wardgate:introspect'];
+export const SCOPES = [...USER_SCOPES, ...SERVICE_SCOPES];
 
 export const CLAIMS = {
   acr: null,

@@ -8,6 +8,7 @@ import { z } from 'zod';
 import type { SecretBox } from '../crypto/secret-box.ts';
 import { AppError } from '../errors.ts';
 import type { ClientStore } from '../store/clients.ts';
+import { SCOPES, USER_SCOPES } from './account-claims.ts';
 
 const httpUrl = z.url().refine((v) => /^https?:\/\//.test(v) && !v.includes('#'), {
   message: 'must be an http(s) URL without a fragment',
@@ -24,7 +25,10 @@ export const clientInputSchema = z
     backchannel_logout_uri: httpUrl.optional(),
     backchannel_logout_session_required: z.boolean().optional(),
     id_token_signed_response_alg: z.enum(['ES256', 'RS256']).default('ES256'),
-    scope: z.string().regex(/^[\x21\x23-\x5B\x5D-\x7E]+( [\x21\x23-\x5B\x5D-\x7E]+)*$/, { message: 'must be space-separated scope tokens' }).optional(),
+    scope: z
+      .string()
+      .refine((s) => s.split(' ').every((t) => SCOPES.includes(t)), { message: `must be space-separated scopes from: ${SCOPES.join(' ')}` })
+      .optional(),
     sensitivity: z.enum(['standard', 'high']).default('standard'),
     first_party: z.boolean().default(false),
     client_secret: z.string().min(32).optional(),
@@ -88,6 +92,8 @@ export function createClientRegistry(store: ClientStore, box: SecretBox, now: ()
       const metadata: ClientMetadata = {
         client_id: clientId,
         ...rest,
+        // Without an explicit scope a client may ask only for what a person can grant.
+        scope: rest.scope ?? USER_SCOPES.join(' '),
         response_types: rest.grant_types.includes('authorization_code') ? ['code'] : [],
       };
       const created = await store.insertIfAbsent({

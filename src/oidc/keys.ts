@@ -83,10 +83,21 @@ export async function loadKeys(store: KeyStore, box: SecretBox, now = Date.now()
   };
 }
 
+/** How long retired keys stay usable, from the lifetimes of what they signed or protected. */
+export function retirementAfterRotation(ttl: { idToken: number; accessToken: number; session: number }) {
+  const margin = 300;
+  return {
+    // An ID token is presented back as id_token_hint at logout for as long as its session lasts,
+    // and oidc-provider verifies that hint with today's keys: keep old keys that long.
+    signedLifetimeSeconds: Math.max(ttl.idToken, ttl.accessToken, ttl.session) + margin,
+    cookieLifetimeSeconds: ttl.session + margin,
+  };
+}
+
 /**
  * Adds a new signing key per algorithm and a new cookie key. The previous signing keys stay
- * published for `signedLifetimeSeconds` (the longest lifetime of anything signed with them) and
- * the previous cookie key keeps verifying for `cookieLifetimeSeconds`.
+ * published for `signedLifetimeSeconds` and the previous cookie key keeps verifying for
+ * `cookieLifetimeSeconds` (see retirementAfterRotation).
  */
 export async function rotateKeys(
   store: KeyStore,

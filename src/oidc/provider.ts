@@ -9,6 +9,7 @@ import Provider, { type Configuration, type KoaContextWithOIDC } from 'oidc-prov
 import type { Accounts } from '../accounts/accounts.ts';
 import type { Config } from '../config.ts';
 import type { Views } from '../http/views.ts';
+import { SIGN_IN_EXPIRED } from '../http/messages.ts';
 import type { Logger } from '../log.ts';
 import { ACR_VALUES } from './acr.ts';
 import { CLAIMS, SCOPES, createFindAccount } from './account-claims.ts';
@@ -34,7 +35,7 @@ const ERROR_TEXT: Record<string, string> = {
   invalid_client: 'The application that sent you here is not registered with Wardgate.',
   invalid_request: 'The application sent an incomplete or malformed sign-in request.',
   access_denied: 'Access was denied.',
-  session_not_found: 'This sign-in page has expired or was opened in another browser. Go back to the application and start again.',
+  session_not_found: SIGN_IN_EXPIRED,
   invalid_token: 'This link or session is no longer valid. Go back to the application and start again.',
 };
 

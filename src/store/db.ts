@@ -58,12 +58,3 @@ export async function checkDatabase(db: Db): Promise<void> {
     throw new AppError('database_unreachable', `database unreachable: ${(cause as Error).message}`, { cause });
   }
 }
-
-/** JSON columns are text on both backends: one encoding, one decoding. */
-export function toJson(value: unknown): string {
-  return JSON.stringify(value);
-}
-
-export function fromJson<T>(value: unknown): T {
-  return (typeof value === 'string' ? JSON.parse(value) : value) as T;
-}

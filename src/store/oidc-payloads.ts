@@ -17,7 +17,7 @@ export function createPayloadStore(db: Db) {
   const table = () => db<PayloadRow>('oidc_payloads');
   return {
     async upsert(row: PayloadRow): Promise<void> {
-      await table().insert(row).onConflict(['type', 'id']).merge(['payload', 'grant_id', 'user_code', 'uid', 'account_id', 'expires_at', 'consumed_at']);
+      await table().insert(row).onConflict(['type', 'id']).merge(['payload', 'grant_id', 'user_code', 'uid', 'account_id', 'expires_at']);
     },
     async findBy(type: string, where: Partial<Pick<PayloadRow, 'id' | 'uid' | 'user_code'>>, now: number): Promise<PayloadRow | undefined> {
       return table()

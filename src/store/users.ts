@@ -32,10 +32,6 @@ export function createUserStore(db: Db) {
     async update(id: string, changes: Partial<Omit<UserRow, 'id' | 'created_at'>>): Promise<number> {
       return table().where({ id }).update(changes);
     },
-    async count(): Promise<number> {
-      const row = await table().count<{ n: number | string }[]>({ n: '*' }).first();
-      return Number(row?.n ?? 0);
-    },
   };
 }
 

@@ -85,6 +85,15 @@ describe.skipIf(databaseUnavailable())('refusals', () => {
     expect(new Set(refused.map((b) => b.error))).toEqual(new Set(['invalid_grant']));
   });
 
+  it('never gives a service scope to a client that was not registered with it', async () => {
+    const { client_id, client_secret } = await server.clients.register({ client_name: 'Porter dispatch', grant_types: ['client_credentials'] });
+    const service = await oidc.discovery(new URL(server.issuer), client_id, undefined, oidc.ClientSecretBasic(client_secret!), { execute: [oidc.allowInsecureRequests] });
+    await expect(oidc.clientCredentialsGrant(service, { scope: 'wardgate:admin' })).rejects.toMatchObject({ error: 'invalid_scope' });
+    const started = await rp.start({ scope: 'openid wardgate:admin' });
+    const res = await new TestBrowser(server.issuer).request(started.url);
+    expect(new URL(res.headers.get('location')!).searchParams.get('error')).toBe('invalid_scope');
+  });
+
   it('refuses an authorization request without a PKCE challenge', async () => {
     const url = new URL(`${server.issuer}/auth`);
     url.search = new URLSearchParams({ client_id: rp.clientId, response_type: 'code', scope: 'openid', redirect_uri: REDIRECT_URI, state: 's1' }).toString();

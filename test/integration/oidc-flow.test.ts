@@ -68,6 +68,22 @@ describe.skipIf(databaseUnavailable())('OIDC flows with openid-client as the rel
     expect(tokens.refresh_token).toBeTruthy();
   });
 
+  it('keeps the SSO session in a browser-session cookie, gone when a shared workstation\'s browser closes', async () => {
+    const browser = new TestBrowser(server.issuer);
+    const started = await rp.start();
+    const step = await browser.follow(started.url);
+    const login = (await step.res.text()).match(/action="(\/interaction\/[^"]+\/login)"/)![1]!;
+    const res = await browser.request(server.issuer + login, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams(GREY).toString(),
+    });
+    const resume = await browser.request(new URL(res.headers.get('location')!, server.issuer).href);
+    const session = resume.headers.getSetCookie().find((c) => c.startsWith('_session='));
+    expect(session).toBeDefined();
+    expect(session).not.toMatch(/expires=|max-age=/i);
+  });
+
   it('answers userinfo with the profile, email, roles and fhirUser claims', async () => {
     const { tokens } = await signInAsGrey();
     const claims = await oidc.fetchUserInfo(rp.config, tokens.access_token, greyId);

@@ -126,6 +126,22 @@ describe.skipIf(databaseUnavailable())('operations', () => {
     expect(html).toContain('&lt;script&gt;');
   });
 
+  it('never lets a forwarded host rewrite the endpoints in discovery, even from a trusted proxy', async () => {
+    const res = await fetch(`${server.issuer}/.well-known/openid-configuration`, { headers: { 'x-forwarded-host': 'evil.example' } });
+    const meta = (await res.json()) as { token_endpoint: string; jwks_uri: string };
+    expect(meta.token_endpoint).toBe(`${server.issuer}/token`);
+    expect(meta.jwks_uri).toBe(`${server.issuer}/jwks`);
+  });
+
+  it('labels metrics by route name, never by a path someone made up', async () => {
+    await fetch(`${server.issuer}/interaction/made-up-${Date.now()}`, { method: 'HEAD' });
+    await fetch(`${server.issuer}/interaction/made-up-${Date.now()}/nonsense`, { method: 'POST' });
+    const text = await (await fetch(`${server.issuer}/metrics`)).text();
+    expect(text).not.toMatch(/made-up|nonsense/);
+    const routes = new Set([...text.matchAll(/route="([^"]*)"/g)].map((m) => m[1]!));
+    for (const route of routes) expect(route).toMatch(/^(oidc:[a-z_]+|interaction:[a-z]+|demo:[a-z-]+|healthz|readyz|metrics|not_found|other)$/);
+  });
+
   it('believes X-Forwarded-For only from a trusted proxy', async () => {
     await fetch(`${server.issuer}/healthz`, { headers: { 'x-forwarded-for': '203.0.113.7' } });
     const line = server.logs.map((l) => JSON.parse(l) as { route?: string; ip?: string }).filter((l) => l.route === 'healthz').pop()!;

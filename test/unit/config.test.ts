@@ -38,8 +38,9 @@ describe('loadConfig', () => {
   it.each([
     [{ PORT: '70000' }, /^PORT: /],
     [{ WARDGATE_TRUST_PROXY: 'proxy.hospital.example' }, /^WARDGATE_TRUST_PROXY: "proxy.hospital.example" is not an IP address/],
-    [{ WARDGATE_ISSUER: 'https://login.example/?x=1' }, /^WARDGATE_ISSUER: must be an http\(s\) URL without query/],
+    [{ WARDGATE_ISSUER: 'https://login.example/?x=1' }, /^WARDGATE_ISSUER: must be an http\(s\) origin/],
     [{ WARDGATE_ISSUER: 'not a url' }, /^WARDGATE_ISSUER: /],
+    [{ WARDGATE_ISSUER: 'https://hospital.example/idp' }, /^WARDGATE_ISSUER: must be an http\(s\) origin/],
     [{ WARDGATE_BODY_LIMIT: 'lots' }, /^WARDGATE_BODY_LIMIT: must look like 64kb/],
     [{ WARDGATE_BOOTSTRAP_ADMIN_USER: 'root', WARDGATE_BOOTSTRAP_ADMIN_PASSWORD: 'short' }, /^WARDGATE_BOOTSTRAP_ADMIN_PASSWORD: must be at least 12/],
   ])('refuses %o naming the variable', (env, message) => {

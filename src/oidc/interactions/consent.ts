@@ -4,6 +4,9 @@
  */
 import type Provider from 'oidc-provider';
 import type { Grant, KoaContextWithOIDC } from 'oidc-provider';
+import { AppError } from '../../errors.ts';
+import { USER_SCOPES } from '../account-claims.ts';
+import { SIGN_IN_EXPIRED } from '../../http/messages.ts';
 
 type Details = Awaited<ReturnType<Provider['interactionDetails']>>;
 
@@ -13,7 +16,7 @@ export async function grantConsent(provider: Provider, details: Details): Promis
   const grant = details.grantId
     ? await provider.Grant.find(details.grantId)
     : new provider.Grant({ accountId: session!.accountId, clientId: String(params.client_id) });
-  if (!grant) throw new Error('grant not found');
+  if (!grant) throw new AppError('interaction_expired', SIGN_IN_EXPIRED);
   const missing = prompt.details as { missingOIDCScope?: string[]; missingOIDCClaims?: string[]; missingResourceScopes?: Record<string, string[]> };
   if (missing.missingOIDCScope) grant.addOIDCScope(missing.missingOIDCScope.join(' '));
   if (missing.missingOIDCClaims) grant.addOIDCClaims(missing.missingOIDCClaims);
@@ -32,7 +35,8 @@ export async function loadExistingGrant(ctx: KoaContextWithOIDC): Promise<Grant 
   const existing = grantId ? await oidc.provider.Grant.find(grantId) : undefined;
   if (!(client as unknown as { first_party?: boolean }).first_party) return existing;
   const grant = existing ?? new oidc.provider.Grant({ clientId: client.clientId, accountId: oidc.session!.accountId! });
-  grant.addOIDCScope([...oidc.requestParamOIDCScopes].join(' '));
+  // Only what a person can grant: service scopes (wardgate:*) are never given away silently.
+  grant.addOIDCScope([...oidc.requestParamOIDCScopes].filter((s) => USER_SCOPES.includes(s)).join(' '));
   const claims = [...oidc.requestParamClaims].filter((c) => !['sub', 'sid', 'auth_time', 'acr', 'amr', 'iss'].includes(c));
   if (claims.length) grant.addOIDCClaims(claims);
   await grant.save();

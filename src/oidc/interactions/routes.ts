@@ -40,15 +40,15 @@ export interface InteractionDeps {
   views: Views;
   metrics: Metrics;
   log: Logger;
-  bodyLimit: string;
+  bodyLimitBytes: number;
 }
 
-export function createInteractionRoutes({ provider, accounts, views, metrics, log, bodyLimit }: InteractionDeps) {
+export function createInteractionRoutes({ provider, accounts, views, metrics, log, bodyLimitBytes }: InteractionDeps) {
   const router = new Router({ prefix: '/interaction/:uid' });
-  const body = bodyParser({ enableTypes: ['form'], formLimit: bodyLimit });
+  const body = bodyParser({ enableTypes: ['form'], formLimit: `${bodyLimitBytes}b` });
 
   router.use(async (ctx, next) => {
-    ctx.state.route = `interaction:${ctx.method === 'GET' ? 'show' : (ctx.path.split('/').pop() ?? '')}`;
+    ctx.state.route = 'interaction:other';
     ctx.set('Cache-Control', 'no-store');
     await next();
   });
@@ -59,6 +59,7 @@ export function createInteractionRoutes({ provider, accounts, views, metrics, lo
   };
 
   router.get('/', async (ctx) => {
+    ctx.state.route = 'interaction:show';
     const details = await provider.interactionDetails(ctx.req, ctx.res);
     const name = await clientName(details.params.client_id);
     ctx.type = 'html';
@@ -76,6 +77,7 @@ export function createInteractionRoutes({ provider, accounts, views, metrics, lo
   });
 
   router.post('/login', body, async (ctx) => {
+    ctx.state.route = 'interaction:login';
     const details = await provider.interactionDetails(ctx.req, ctx.res);
     if (details.prompt.name !== 'login') ctx.throw(400, 'This sign-in step has already been completed.');
     const name = await clientName(details.params.client_id);
@@ -106,12 +108,13 @@ export function createInteractionRoutes({ provider, accounts, views, metrics, lo
     await provider.interactionFinished(
       ctx.req,
       ctx.res,
-      { login: { accountId: result.user.id, acr: PASSWORD_LOGIN.acr, amr: [...PASSWORD_LOGIN.amr], remember: true } },
+      { login: { accountId: result.user.id, acr: PASSWORD_LOGIN.acr, amr: [...PASSWORD_LOGIN.amr], remember: false } },
       { mergeWithLastSubmission: false },
     );
   });
 
   router.post('/confirm', body, async (ctx) => {
+    ctx.state.route = 'interaction:confirm';
     const details = await provider.interactionDetails(ctx.req, ctx.res);
     if (details.prompt.name !== 'consent' || !details.session?.accountId) ctx.throw(400, 'There is nothing to allow here.');
     const grantId = await grantConsent(provider, details);
@@ -119,6 +122,7 @@ export function createInteractionRoutes({ provider, accounts, views, metrics, lo
   });
 
   router.post('/abort', body, async (ctx) => {
+    ctx.state.route = 'interaction:abort';
     await provider.interactionDetails(ctx.req, ctx.res);
     await provider.interactionFinished(
       ctx.req,

@@ -19,6 +19,7 @@ describe('client registration input', () => {
     [{ client_name: 'X', grant_types: ['client_credentials'], token_endpoint_auth_method: 'none' }, 'grant_types', 'needs a confidential client'],
     [{ client_name: 'X', redirect_uris: ['https://a.example/cb'], sensitivity: 'critical' }, 'sensitivity', ''],
     [{ client_name: 'X', redirect_uris: ['https://a.example/cb'], jwks_uri: 'https://a.example/jwks' }, '', 'jwks_uri'],
+    [{ client_name: 'X', redirect_uris: ['https://a.example/cb'], scope: 'openid foo' }, 'scope', 'must be space-separated scopes from'],
   ])('refuses %o naming %s', (input, path, message) => {
     const result = clientInputSchema.safeParse(input);
     expect(result.success).toBe(false);

@@ -1,7 +1,7 @@
 import crypto from 'node:crypto';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createSecretBox } from '../../../src/crypto/secret-box.ts';
-import { ensureKeys, loadKeys, rotateKeys } from '../../../src/oidc/keys.ts';
+import { ensureKeys, loadKeys, retirementAfterRotation, rotateKeys } from '../../../src/oidc/keys.ts';
 import { createDb, type Db } from '../../../src/store/db.ts';
 import { createKeyStore } from '../../../src/store/keys.ts';
 import { migrateLatest } from '../../../src/store/migrate.ts';
@@ -15,6 +15,12 @@ describe('signing and cookie keys', () => {
     await migrateLatest(db);
   });
   afterEach(() => db.destroy());
+
+  it('keeps a retired signing key as long as an ID token may come back as a logout hint', () => {
+    const { signedLifetimeSeconds, cookieLifetimeSeconds } = retirementAfterRotation({ idToken: 3600, accessToken: 3600, session: 43_200 });
+    expect(signedLifetimeSeconds).toBeGreaterThan(43_200);
+    expect(cookieLifetimeSeconds).toBeGreaterThan(43_200);
+  });
 
   it('creates an ES256 key, an RS256 key and a cookie key once, sealed at rest', async () => {
     const store = createKeyStore(db);
