@@ -25,7 +25,6 @@ export async function seedDemo(deps: { accounts: Accounts; clients: ClientRegist
     country: 'GB',
     latitude: 51.5246,
     longitude: -0.134,
-    networks: JSON.stringify(['10.20.0.0/16', '2001:db8:20::/48']),
     created_at: now,
     updated_at: now,
   });

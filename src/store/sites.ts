@@ -1,4 +1,4 @@
-/** Queries for `sites`: the hospital's sites, their timezone, place and own networks. */
+/** Queries for `sites`: the hospital's sites, their timezone and place. Networks: site-networks.ts. */
 import type { Db } from './db.ts';
 
 export interface SiteRow {
@@ -8,7 +8,6 @@ export interface SiteRow {
   country: string;
   latitude: number | null;
   longitude: number | null;
-  networks: string;
   created_at: number;
   updated_at: number;
 }
@@ -22,9 +21,29 @@ export function createSiteStore(db: Db) {
     async list(): Promise<SiteRow[]> {
       return table().orderBy('id');
     },
+    /** Inserts unless the id exists; true when inserted. */
     async insertIfAbsent(row: SiteRow): Promise<boolean> {
       const inserted = await table().insert(row).onConflict('id').ignore().returning('id');
       return inserted.length === 1;
+    },
+    async update(id: string, changes: Partial<Omit<SiteRow, 'id' | 'created_at'>>): Promise<number> {
+      return table().where({ id }).update(changes);
+    },
+    async delete(id: string): Promise<number> {
+      return table().where({ id }).delete();
+    },
+    /** Distinct countries of all sites, sorted. */
+    async countries(): Promise<string[]> {
+      const rows = await table().distinct('country').orderBy('country');
+      return rows.map((r) => r.country);
+    },
+    /** How many terminals and shifts name the site (they keep it from being deleted). */
+    async dependents(id: string): Promise<{ terminals: number; shifts: number }> {
+      const count = async (name: 'terminals' | 'shifts') => {
+        const row = await db(name).where({ site_id: id }).count<{ n: number | string }[]>({ n: '*' }).first();
+        return Number(row?.n ?? 0);
+      };
+      return { terminals: await count('terminals'), shifts: await count('shifts') };
     },
   };
 }
