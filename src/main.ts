@@ -13,6 +13,8 @@ import type { Config } from './config.ts';
 import { createSecretBox, loadOrCreateDevKeyEncryptionKey, type SecretBox } from './crypto/secret-box.ts';
 import { DEMO_USERS, seedDemo } from './demo/seed.ts';
 import { createDemoRoutes } from './demo/relying-app.ts';
+import { createEnrollmentRoutes } from './hospital/enrollment-routes.ts';
+import { createTerminals } from './hospital/terminals.ts';
 import { createClientIp } from './http/client-ip.ts';
 import { createBodyLimit, createErrorHandler } from './http/errors.ts';
 import { createHealthRoutes } from './http/health.ts';
@@ -119,6 +121,8 @@ export async function startWardgate(config: Config, options: { logDestination?: 
     provider.use(createStaticFiles());
     provider.use(createHealthRoutes({ ready: () => checkDatabase(database), metrics, log }).routes());
     provider.use(createInteractionRoutes({ provider, accounts, views, metrics, log, bodyLimitBytes: config.bodyLimitBytes }).routes());
+    const terminals = createTerminals(database, { issuer });
+    provider.use(createEnrollmentRoutes({ terminals, views, issuer, bodyLimitBytes: config.bodyLimitBytes }).routes());
     if (config.demo) provider.use(createDemoRoutes({ issuer, views, secureCookies: https }).routes());
 
     const removeExpired = () =>
