@@ -151,7 +151,7 @@ export const DEFAULT_POLICY: Policy = policySchema.parse({
   thresholds: { stepUp: 40, deny: 200 },
   lists: {
     allowedCountries: null,
-    minimumBrowserVersions: { Chrome: 120, Chromium: 120, Edge: 120, Firefox: 115, Safari: 16, 'Mobile Safari': 16, 'Samsung Browser': 23, Opera: 105 },
+    minimumBrowserVersions: { Chrome: 120, Chromium: 120, Edge: 120, Firefox: 115, Safari: 16, 'Mobile Safari': 16, 'Samsung Internet': 23, Opera: 105 },
     unsupportedOs: [
       { name: 'Windows', below: '10' },
       { name: 'Mac OS', below: '11' },
