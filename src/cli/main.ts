@@ -9,6 +9,9 @@ import { isAppError } from '../errors.ts';
 import { createLogger } from '../log.ts';
 import { prepareDatabase, startWardgate } from '../main.ts';
 import { createAccounts } from '../accounts/accounts.ts';
+import { createShifts } from '../hospital/shifts.ts';
+import { createSites } from '../hospital/sites.ts';
+import { createTerminals } from '../hospital/terminals.ts';
 import { createClientRegistry, type ClientInput } from '../oidc/clients.ts';
 import { retirementAfterRotation, rotateKeys } from '../oidc/keys.ts';
 import { createClientStore } from '../store/clients.ts';
@@ -29,7 +32,16 @@ const USAGE = `usage: wardgate <command>
                  [--grant-type T]... [--auth-method client_secret_basic|client_secret_post|none]
                  [--scope S] [--sensitivity standard|high] [--first-party] [--backchannel-logout-uri URI]
                  [--id-token-alg ES256|RS256]
-  clients list`;
+  clients list
+  sites create --id ID --name N --timezone TZ --country CC [--lat X --lon Y] [--network CIDR]...
+  sites list
+  terminals create --name N --site ID [--unit U]   prints a single-use enrollment link (valid 24 hours)
+  terminals list [--site ID]
+  terminals revoke --id ID
+  terminals reissue --id ID     a new enrollment link for a terminal whose browser lost its cookie
+  shifts add --username U --site ID --start T --end T [--kind scheduled|on_call] [--external-id X]
+                                T: 2026-03-29T22:00 (the site's local time) or with an offset (…+01:00, …Z)
+  shifts list [--username U] [--site ID]`;
 
 class UsageError extends Error {}
 
@@ -93,6 +105,12 @@ async function main(argv: string[]) {
       return users(config, sub, rest);
     case 'clients':
       return clients(config, sub, rest);
+    case 'sites':
+      return sites(config, sub, rest);
+    case 'terminals':
+      return terminals(config, sub, rest);
+    case 'shifts':
+      return shifts(config, sub, rest);
     default:
       throw new UsageError(`unknown command "${command}" (try wardgate --help)`);
   }
@@ -205,6 +223,128 @@ async function clients(config: Config, sub: string | undefined, args: string[]) 
     return withDatabase(config, async (db, box) => print(await createClientRegistry(createClientStore(db), box).list()));
   }
   throw new UsageError(`clients: expected "create" or "list"${sub ? ` (got "${sub}")` : ''}`);
+}
+
+/** A numeric option, or undefined when absent; a UsageError naming the option when not a number. */
+function numberOption(name: string, value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  const number = Number(value);
+  if (value.trim() === '' || !Number.isFinite(number)) throw new UsageError(`--${name}: "${value}" is not a number`);
+  return number;
+}
+
+/** parseArgs reads `--lon -0.134` as an option without its value: join a negative number to its option. */
+function joinNegativeNumbers(args: string[], options: string[]): string[] {
+  const joined: string[] = [];
+  for (let i = 0; i < args.length; i++) {
+    const next = args[i + 1];
+    if (options.includes(args[i]!) && next !== undefined && /^-\d/.test(next)) {
+      joined.push(`${args[i]}=${next}`);
+      i++;
+    } else {
+      joined.push(args[i]!);
+    }
+  }
+  return joined;
+}
+
+function required<T extends Record<string, unknown>>(command: string, values: T, names: (keyof T & string)[]) {
+  for (const name of names) if (values[name] === undefined) throw new UsageError(`${command}: --${name} is required`);
+}
+
+async function sites(config: Config, sub: string | undefined, args: string[]) {
+  if (sub === 'create') {
+    const { values } = parseArgs({
+      args: joinNegativeNumbers(args, ['--lat', '--lon']),
+      strict: true,
+      options: {
+        id: { type: 'string' },
+        name: { type: 'string' },
+        timezone: { type: 'string' },
+        country: { type: 'string' },
+        lat: { type: 'string' },
+        lon: { type: 'string' },
+        network: { type: 'string', multiple: true },
+      },
+    });
+    required('sites create', values, ['id', 'name', 'timezone', 'country']);
+    const latitude = numberOption('lat', values.lat);
+    const longitude = numberOption('lon', values.lon);
+    if ((latitude === undefined) !== (longitude === undefined)) throw new UsageError('sites create: give --lat and --lon together');
+    return withDatabase(config, async (db) => {
+      print(await createSites(db).create({
+        id: values.id!,
+        name: values.name!,
+        timezone: values.timezone!,
+        country: values.country!,
+        latitude: latitude ?? null,
+        longitude: longitude ?? null,
+        networks: values.network ?? [],
+      }));
+    });
+  }
+  if (sub === 'list') {
+    parseArgs({ args, options: {}, strict: true });
+    return withDatabase(config, async (db) => print(await createSites(db).list()));
+  }
+  throw new UsageError(`sites: expected "create" or "list"${sub ? ` (got "${sub}")` : ''}`);
+}
+
+async function terminals(config: Config, sub: string | undefined, args: string[]) {
+  const service = (db: Db) => createTerminals(db, { issuer: config.issuer });
+  if (sub === 'create') {
+    const { values } = parseArgs({ args, strict: true, options: { name: { type: 'string' }, site: { type: 'string' }, unit: { type: 'string' } } });
+    required('terminals create', values, ['name', 'site']);
+    return withDatabase(config, async (db) => {
+      print(await service(db).create({ name: values.name!, siteId: values.site!, unit: values.unit }));
+    });
+  }
+  if (sub === 'list') {
+    const { values } = parseArgs({ args, strict: true, options: { site: { type: 'string' } } });
+    return withDatabase(config, async (db) => print(await service(db).list(values.site)));
+  }
+  if (sub === 'revoke' || sub === 'reissue') {
+    const { values } = parseArgs({ args, strict: true, options: { id: { type: 'string' } } });
+    required(`terminals ${sub}`, values, ['id']);
+    return withDatabase(config, async (db) => {
+      print(sub === 'revoke' ? await service(db).revoke(values.id!) : await service(db).reissueEnrollment(values.id!));
+    });
+  }
+  throw new UsageError(`terminals: expected "create", "list", "revoke" or "reissue"${sub ? ` (got "${sub}")` : ''}`);
+}
+
+async function shifts(config: Config, sub: string | undefined, args: string[]) {
+  if (sub === 'add') {
+    const { values } = parseArgs({
+      args,
+      strict: true,
+      options: {
+        username: { type: 'string' },
+        site: { type: 'string' },
+        start: { type: 'string' },
+        end: { type: 'string' },
+        kind: { type: 'string' },
+        'external-id': { type: 'string' },
+      },
+    });
+    required('shifts add', values, ['username', 'site', 'start', 'end']);
+    return withDatabase(config, async (db) => {
+      const { shift, status } = await createShifts(db).add({
+        username: values.username!,
+        siteId: values.site!,
+        start: values.start!,
+        end: values.end!,
+        ...(values.kind ? { kind: values.kind as 'scheduled' | 'on_call' } : {}),
+        ...(values['external-id'] ? { externalId: values['external-id'] } : {}),
+      });
+      print({ status, ...shift });
+    });
+  }
+  if (sub === 'list') {
+    const { values } = parseArgs({ args, strict: true, options: { username: { type: 'string' }, site: { type: 'string' } } });
+    return withDatabase(config, async (db) => print(await createShifts(db).list({ username: values.username, siteId: values.site })));
+  }
+  throw new UsageError(`shifts: expected "add" or "list"${sub ? ` (got "${sub}")` : ''}`);
 }
 
 main(process.argv.slice(2)).catch((error: unknown) => {
