@@ -6,8 +6,8 @@
  *   POST /terminals/enroll/:token  uses the link (once) and sets the terminal cookie to the new credential
  *
  * GET never uses the link, so a link previewer or a prefetch cannot spend it. The token in the path
- * is the capability; the POST must also be same-origin (an Origin header other than the issuer's is
- * refused with 403). An unknown, used and expired link all get the same 400 page. The token is a
+ * is the capability; the POST must also come from Wardgate's own page (see `sameOrigin`), else 403.
+ * An unknown, used and expired link all get the same 400 page. The token is a
  * secret: once a request is done its path is replaced by the route pattern, so the request log and
  * the error handler never write it.
  */
@@ -30,6 +30,16 @@ function terminalCookie(credential: string, secure: boolean): string {
   const expires = new Date(Date.now() + TERMINAL_COOKIE_MAX_AGE_MS).toUTCString();
   const maxAge = TERMINAL_COOKIE_MAX_AGE_MS / 1000;
   return `${TERMINAL_COOKIE}=${credential}; Path=/; Max-Age=${maxAge}; Expires=${expires}; HttpOnly; SameSite=Lax${secure ? '; Secure' : ''}`;
+}
+
+/**
+ * Whether a POST comes from a page of the issuer's origin. Browsers send Sec-Fetch-Site, which must
+ * then be `same-origin`. Origin alone is weaker: under Wardgate's `Referrer-Policy: no-referrer` a
+ * browser sends `Origin: null` even for its own form, so only an Origin naming another site refuses.
+ */
+export function sameOrigin(headers: { origin?: string; fetchSite?: string }, issuerOrigin: string): boolean {
+  if (headers.fetchSite) return headers.fetchSite === 'same-origin';
+  return !headers.origin || headers.origin === 'null' || headers.origin === issuerOrigin;
 }
 
 const PATTERN = '/terminals/enroll/:token';
@@ -74,8 +84,7 @@ export function createEnrollmentRoutes({ terminals, views, issuer, bodyLimitByte
 
   router.post(PATTERN, body, async (ctx) => {
     ctx.state.route = 'terminal:enroll_confirm';
-    const from = ctx.get('origin');
-    if (from && from !== origin) return refuse(ctx, 403, 'Access denied', 'Enrollment must be confirmed on the page Wardgate showed for the link.');
+    if (!sameOrigin({ origin: ctx.get('origin'), fetchSite: ctx.get('sec-fetch-site') }, origin)) return refuse(ctx, 403, 'Access denied', 'Enrollment must be confirmed on the page Wardgate showed for the link.');
     const enrolled = await terminals.enroll(ctx.params.token!);
     if (!enrolled) return refuse(ctx, 400, 'Enrollment link not valid', LINK_NOT_VALID);
     ctx.append('Set-Cookie', terminalCookie(enrolled.credential, secure));
