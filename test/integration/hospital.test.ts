@@ -242,11 +242,12 @@ describe.skipIf(databaseUnavailable())('hospital context', () => {
           body: '',
           redirect: 'manual',
         });
-      for (const headers of [
+      const forgeries: Record<string, string>[] = [
         { origin: 'https://attacker.example' },
         { origin: 'null', 'sec-fetch-site': 'cross-site' },
         { origin: server.issuer, 'sec-fetch-site': 'same-site' },
-      ]) {
+      ];
+      for (const headers of forgeries) {
         const forged = await post(headers);
         expect(forged.status, JSON.stringify(headers)).toBe(403);
         expect(forged.headers.getSetCookie()).toEqual([]);
