@@ -11,10 +11,25 @@ import { prepareDummyHash } from './accounts/passwords.ts';
 import { runBootstrap } from './bootstrap.ts';
 import type { Config } from './config.ts';
 import { createSecretBox, loadOrCreateDevKeyEncryptionKey, type SecretBox } from './crypto/secret-box.ts';
-import { DEMO_USERS, seedDemo } from './demo/seed.ts';
+import { DEMO_USERS, seedDemo, type DemoSummary } from './demo/seed.ts';
 import { createDemoRoutes } from './demo/relying-app.ts';
 import { createEnrollmentRoutes } from './hospital/enrollment-routes.ts';
-import { createTerminals } from './hospital/terminals.ts';
+import { createSites, type Sites } from './hospital/sites.ts';
+import { createShifts } from './hospital/shifts.ts';
+import { createTerminals, type Terminals } from './hospital/terminals.ts';
+import { createAuditLog } from './audit/log.ts';
+import { describeDevice } from './device/user-agent.ts';
+import { createGeoLookup } from './geo/geoip.ts';
+import type { RiskDeps } from './oidc/interactions/routes.ts';
+import { createPolicies } from './policy/policies.ts';
+import type { RiskPorts } from './risk/ports.ts';
+import { SIGNALS } from './risk/signals/index.ts';
+import { createAssessor } from './signin/assessor.ts';
+import { createSignInHistory } from './signin/history.ts';
+import { createThrottle } from './signin/throttle.ts';
+import { createDecisionStore } from './store/decisions.ts';
+import { createFailedAttemptStore } from './store/failed-attempts.ts';
+import { createHistoryStore } from './store/sign-in-history.ts';
 import { createClientIp } from './http/client-ip.ts';
 import { createBodyLimit, createErrorHandler } from './http/errors.ts';
 import { createHealthRoutes } from './http/health.ts';
@@ -34,7 +49,6 @@ import { createClientStore } from './store/clients.ts';
 import { createKeyStore } from './store/keys.ts';
 import { migrateLatest, withStartupLock } from './store/migrate.ts';
 import { createPayloadStore } from './store/oidc-payloads.ts';
-import { createSiteStore } from './store/sites.ts';
 import { createUserStore } from './store/users.ts';
 
 export interface Wardgate {
@@ -50,6 +64,31 @@ const CLEANUP_INTERVAL_MS = 10 * 60 * 1000;
 
 export function openSecretBox(config: Config): SecretBox {
   return createSecretBox(config.keyEncryptionKey ?? loadOrCreateDevKeyEncryptionKey(config.dataDir));
+}
+
+/**
+ * The risk engine's ports over the hospital services, the stores, geoip-lite and ua-parser-js.
+ * Every port reads; nothing here writes, so the same ports serve simulation.
+ */
+export function createRiskPorts(db: Db, services: { sites: Sites; terminals: Terminals }): RiskPorts {
+  const shifts = createShifts(db);
+  const history = createHistoryStore(db);
+  const failures = createFailedAttemptStore(db);
+  return {
+    shifts: { overlapping: (userId, from, to) => shifts.overlapping(userId, from, to) },
+    terminals: { identify: (credential) => services.terminals.identify(credential) },
+    sites: { containing: (ip) => services.sites.containing(ip), countries: () => services.sites.countries() },
+    geo: createGeoLookup(),
+    devices: { describe: describeDevice },
+    history: {
+      async lastSuccess(userId, before) {
+        const row = await history.lastSuccess(userId, before.getTime());
+        return row ? { at: new Date(row.at), country: row.country, latitude: row.latitude, longitude: row.longitude, accuracyKm: row.accuracy_km } : null;
+      },
+      deviceSeen: (userId, fingerprint, since) => history.deviceSeen(userId, fingerprint, since.getTime()),
+    },
+    failures: { count: ({ userId, ip, since }) => failures.counts({ userId, ip, since: since.getTime() }) },
+  };
 }
 
 /** Database, migrations and everything that must exist before serving, under the startup lock. */
@@ -99,10 +138,16 @@ export async function startWardgate(config: Config, options: { logDestination?: 
     const accounts = createAccounts(createUserStore(db), payloads);
     const clientStore = createClientStore(db);
     const clients = createClientRegistry(clientStore, box);
+    const sites = createSites(db);
+    const terminals = createTerminals(db, { issuer });
+    let demo: DemoSummary | undefined;
     await withStartupLock(db, async () => {
       await runBootstrap(config, { accounts, clients, log });
-      if (config.demo) await seedDemo({ accounts, clients, clientStore, sites: createSiteStore(db!), issuer });
+      if (config.demo) demo = await seedDemo({ accounts, clients, clientStore, sites, terminals, shifts: createShifts(db!), issuer });
     });
+
+    const policies = createPolicies(db);
+    await withStartupLock(db, () => policies.ensureDefault());
 
     const keys = await loadKeys(createKeyStore(db), box);
     await prepareDummyHash();
@@ -120,14 +165,25 @@ export async function startWardgate(config: Config, options: { logDestination?: 
     provider.use(createBodyLimit(config.bodyLimitBytes));
     provider.use(createStaticFiles());
     provider.use(createHealthRoutes({ ready: () => checkDatabase(database), metrics, log }).routes());
-    provider.use(createInteractionRoutes({ provider, accounts, views, metrics, log, bodyLimitBytes: config.bodyLimitBytes }).routes());
-    const terminals = createTerminals(database, { issuer });
+    const decisions = createDecisionStore(database);
+    const failures = createFailedAttemptStore(database);
+    const ports = createRiskPorts(database, { sites, terminals });
+    const throttle = createThrottle(failures);
+    const risk: RiskDeps = {
+      assessor: createAssessor({ ports, signals: SIGNALS, policies, decisions, audit: createAuditLog(database), observer: metrics, log }),
+      throttle,
+      history: createSignInHistory(createHistoryStore(database), ports),
+      zoneOf: async (ip) => ((await sites.containing(ip)) ? 'on_premises' : 'remote'),
+      touchTerminal: (id, at) => terminals.touch(id, new Date(at)),
+      now: () => new Date(),
+    };
+    provider.use(createInteractionRoutes({ provider, accounts, views, metrics, log, bodyLimitBytes: config.bodyLimitBytes, risk }).routes());
     provider.use(createEnrollmentRoutes({ terminals, views, issuer, bodyLimitBytes: config.bodyLimitBytes }).routes());
-    if (config.demo) provider.use(createDemoRoutes({ issuer, views, secureCookies: https }).routes());
+    if (config.demo) provider.use(createDemoRoutes({ issuer, views, secureCookies: https, latestDecision: (userId) => decisions.latestFor(userId) }).routes());
 
     const removeExpired = () =>
-      payloads.deleteExpired(Date.now()).then(
-        (removed) => removed && log.info({ removed }, 'expired sessions, codes and tokens removed'),
+      Promise.all([payloads.deleteExpired(Date.now()), throttle.prune(Date.now())]).then(
+        ([removed, attempts]) => (removed || attempts) && log.info({ removed, attempts }, 'expired sessions, codes, tokens and failed-attempt records removed'),
         (error: unknown) => log.warn({ err: error }, 'expired artifact cleanup failed'),
       );
     void removeExpired();
@@ -137,10 +193,17 @@ export async function startWardgate(config: Config, options: { logDestination?: 
     handler = provider.callback();
     const url = `http://localhost:${port}`;
     log.info({ event: 'ready', issuer, port, database: config.database.client, demo: config.demo, startupMs: Math.round(performance.now() - started) }, `Wardgate ready at ${issuer}`);
-    if (config.demo) {
+    if (config.demo && demo) {
       log.info(
-        { event: 'demo', demoApp: `${issuer}/demo`, users: DEMO_USERS.map((u) => `${u.username} / ${u.password}`) },
-        'demo hospital: sign in at /demo with one of these demo accounts',
+        {
+          event: 'demo',
+          demoApp: `${issuer}/demo`,
+          users: DEMO_USERS.map((u) => `${u.username} / ${u.password}`),
+          onShift: demo.onShift,
+          offShift: demo.offShift,
+          terminalEnrollmentUrl: demo.terminalEnrollmentUrl ?? 'already enrolled (wardgate terminals create makes another)',
+        },
+        'demo hospital: open terminalEnrollmentUrl once to make this browser a ward terminal, then sign in at /demo',
       );
     }
 

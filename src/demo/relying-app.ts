@@ -10,7 +10,16 @@ import { DEMO_CLIENT_ID } from './seed.ts';
 
 const COOKIE = 'wardgate_demo';
 
-export function createDemoRoutes(deps: { issuer: string; views: Views; secureCookies: boolean }) {
+export interface DemoDecision {
+  id: string;
+  outcome: string;
+  score: number;
+  findings: string;
+  determining_rules: string;
+  policy_version: number;
+}
+
+export function createDemoRoutes(deps: { issuer: string; views: Views; secureCookies: boolean; latestDecision: (userId: string) => Promise<DemoDecision | undefined> }) {
   const router = new Router({ prefix: '/demo' });
   const redirectUri = `${deps.issuer}/demo/callback`;
   let discovered: Promise<oidc.Configuration> | undefined;
@@ -77,6 +86,15 @@ export function createDemoRoutes(deps: { issuer: string; views: Views; secureCoo
       .catch((error: unknown) => ctx.throw(400, `The sign-in did not complete: ${(error as Error).message}`));
     const idToken = tokens.claims()!;
     const claims = await oidc.fetchUserInfo(config, tokens.access_token, idToken.sub);
+    const row = await deps.latestDecision(idToken.sub);
+    const decision = row && {
+      id: row.id,
+      outcome: row.outcome,
+      score: row.score,
+      policyVersion: row.policy_version,
+      rules: JSON.parse(row.determining_rules) as string[],
+      findings: (JSON.parse(row.findings) as { code: string; points: number; details: Record<string, unknown> }[]).map((f) => ({ ...f, details: JSON.stringify(f.details) })),
+    };
     const logout = oidc.buildEndSessionUrl(config, {
       id_token_hint: tokens.id_token!,
       post_logout_redirect_uri: `${deps.issuer}/demo/signed-out`,
@@ -85,6 +103,7 @@ export function createDemoRoutes(deps: { issuer: string; views: Views; secureCoo
     ctx.body = deps.views.render('demo/result', {
       idToken,
       claims,
+      decision,
       logoutUrl: `${logout.origin}${logout.pathname}`,
       logoutParams: [...logout.searchParams.entries()],
     });

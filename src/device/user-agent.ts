@@ -153,7 +153,8 @@ export function describeDevice(userAgent: string, clientHints: Hints): DeviceInf
 
   const os = operatingSystem(parsed.os, clientHints, userAgent);
   const deviceType = parsed.device.type ?? (unquote(clientHints['sec-ch-ua-mobile']) === '?1' ? 'mobile' : 'desktop');
-  const traits = ['wardgate-device-v1', browser.name, browser.major, os.name, os.version?.split('.')[0] ?? null, deviceType];
+  // Not the browser's major version: browsers update every few weeks, and an update is not a new device.
+  const traits = ['wardgate-device-v2', browser.name, os.name, os.version?.split('.')[0] ?? null, deviceType];
   const browserText = browser.name === null ? 'Unknown browser' : browser.major === null ? browser.name : `${browser.name} ${browser.major}`;
   const osText = os.name === null ? 'unknown OS' : os.version === null ? os.name : `${os.name} ${os.version}`;
 

@@ -6,12 +6,14 @@
 import client from 'prom-client';
 import type { Middleware, ParameterizedContext } from 'koa';
 
-export type SignInResult = 'success' | 'invalid_credentials' | 'account_disabled' | 'rate_limited' | 'error';
+export type SignInResult = 'success' | 'invalid_credentials' | 'account_disabled' | 'rate_limited' | 'step_up' | 'blocked';
 
 export interface Metrics {
   registry: client.Registry;
   middleware: Middleware;
   signIn(result: SignInResult): void;
+  /** One risk decision: its outcome, every finding code, and how long it took with its data access. */
+  decided(decision: { outcome: string; findings: { code: string }[] }, phase: string, seconds: number): void;
 }
 
 function routeOf(ctx: ParameterizedContext): string {
@@ -44,10 +46,34 @@ export function createMetrics(): Metrics {
     labelNames: ['result'] as const,
     registers: [registry],
   });
+  const decisions = new client.Counter({
+    name: 'wardgate_decisions_total',
+    help: 'Risk decisions by outcome and phase (pre_password, password, session)',
+    labelNames: ['outcome', 'phase'] as const,
+    registers: [registry],
+  });
+  const findings = new client.Counter({
+    name: 'wardgate_decision_findings_total',
+    help: 'Findings in risk decisions, by finding code',
+    labelNames: ['code'] as const,
+    registers: [registry],
+  });
+  const decisionSeconds = new client.Histogram({
+    name: 'wardgate_decision_duration_seconds',
+    help: 'Time to reach a risk decision, data access included',
+    labelNames: ['phase'] as const,
+    buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25],
+    registers: [registry],
+  });
   return {
     registry,
     signIn(result) {
       signIns.inc({ result });
+    },
+    decided(decision, phase, seconds) {
+      decisions.inc({ outcome: decision.outcome, phase });
+      for (const finding of decision.findings) findings.inc({ code: finding.code });
+      decisionSeconds.observe({ phase }, seconds);
     },
     middleware: async (ctx, next) => {
       const end = process.hrtime.bigint();

@@ -25,7 +25,9 @@ export function createSecurityHeaders(options: { https: boolean }): Middleware {
       },
     },
     strictTransportSecurity: options.https ? { maxAge: 31_536_000, includeSubDomains: true } : false,
-    referrerPolicy: { policy: 'no-referrer' },
+    // same-origin, not no-referrer: browsers then send a real Origin on our own form POSTs (no-referrer
+    // turns it into "null"), while no referrer ever leaves for a relying app or anyone else.
+    referrerPolicy: { policy: 'same-origin' },
     crossOriginResourcePolicy: { policy: 'same-origin' },
   }) as Middleware;
 }

@@ -16,6 +16,7 @@ import { CLAIMS, SCOPES, createFindAccount } from './account-claims.ts';
 import type { LoadedKeys } from './keys.ts';
 import { loadExistingGrant } from './interactions/consent.ts';
 import { createOutboundFetch } from './outbound-fetch.ts';
+import { createInteractionPolicy } from './interactions/policy.ts';
 
 export interface ProviderDeps {
   config: Config;
@@ -81,7 +82,7 @@ export function createProvider({ config, keys, adapter, accounts, views, log }: 
     pkce: { required: () => true },
     rotateRefreshToken: () => true,
     loadExistingGrant,
-    interactions: { url: (_ctx, interaction) => `/interaction/${interaction.uid}` },
+    interactions: { url: (_ctx, interaction) => `/interaction/${interaction.uid}`, policy: createInteractionPolicy() },
     ttl: {
       AccessToken: config.ttl.accessToken,
       AuthorizationCode: 60,
@@ -89,7 +90,15 @@ export function createProvider({ config, keys, adapter, accounts, views, log }: 
       IdToken: config.ttl.idToken,
       Interaction: 3600,
       RefreshToken: config.ttl.refreshToken,
-      Session: config.ttl.session,
+      // A new sign-in lasts as long as its risk decision says (e.g. until the shift ends plus
+      // grace); later saves keep the expiry it got, so using the session never extends it.
+      Session(ctx, session) {
+        const login = (ctx?.oidc?.result as { login?: { wardgateSessionLifetime?: number } } | undefined)?.login;
+        if (login?.wardgateSessionLifetime) return Math.min(login.wardgateSessionLifetime, config.ttl.session);
+        const exp = (session as { exp?: number }).exp;
+        if (typeof exp === 'number') return Math.max(1, exp - Math.floor(Date.now() / 1000));
+        return config.ttl.session;
+      },
       Grant: config.ttl.refreshToken,
     },
     features: {
@@ -106,6 +115,8 @@ export function createProvider({ config, keys, adapter, accounts, views, log }: 
         },
       },
       backchannelLogout: { enabled: true },
+      // Lets a relying app ask for an essential acr ({"id_token":{"acr":{"essential":true,"value":"phr"}}}).
+      claimsParameter: { enabled: true },
       clientCredentials: { enabled: true },
       introspection: {
         enabled: true,

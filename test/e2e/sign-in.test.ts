@@ -10,6 +10,10 @@ import { createTestDatabase, type TestDatabase } from '../helpers/database.ts';
 import { startTestServer, type TestServer } from '../helpers/server.ts';
 import { chromiumUnavailable, launchChromium, SCREENSHOTS } from '../helpers/chromium.ts';
 
+// Headless Chromium says so in its user agent, and Wardgate blocks automation clients: the tests
+// present the user agent of the same Chromium as a person's browser on a Linux ward PC.
+const WARD_BROWSER = 'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/156.0.0.0 Safari/537.36';
+
 const VIEWPORTS = [
   { name: 'phone', width: 390, height: 844 },
   { name: 'workstation', width: 1366, height: 768 },
@@ -39,13 +43,21 @@ describe.skipIf(chromiumUnavailable())('sign-in in Chromium', () => {
 
   for (const viewport of VIEWPORTS) {
     it(`signs in to the demo app by keyboard on a ${viewport.name} (${viewport.width}x${viewport.height})`, async () => {
-      const context = await browser.newContext({ viewport: { width: viewport.width, height: viewport.height } });
+      const context = await browser.newContext({ viewport: { width: viewport.width, height: viewport.height }, userAgent: WARD_BROWSER });
       const page = await context.newPage();
       const cspViolations: string[] = [];
       page.on('console', (message) => {
         if (/Content Security Policy/i.test(message.text())) cspViolations.push(message.text());
       });
       try {
+        // IT's enrollment link makes this browser a ward terminal of the demo hospital.
+        const pending = await server.hospital.terminals.create({ name: `Ward 3 ${viewport.name}`, siteId: 'st-elsewhere', unit: 'Ward 3' });
+        await page.goto(pending.enrollmentUrl);
+        expect(await fitsScreen(page)).toBe(true);
+        await page.screenshot({ path: `${SCREENSHOTS}/terminal-enroll-${viewport.name}.png`, fullPage: true });
+        await page.getByRole('button', { name: 'Confirm' }).click();
+        await expect.poll(() => page.getByRole('heading', { level: 1 }).textContent()).toBe('Terminal enrolled');
+
         await page.goto(`${server.issuer}/demo`);
         await page.getByRole('button', { name: 'Sign in with Wardgate' }).click();
         await page.waitForURL(/\/interaction\//);
@@ -71,6 +83,7 @@ describe.skipIf(chromiumUnavailable())('sign-in in Chromium', () => {
         await page.waitForURL(/\/demo\/callback/);
         expect(await page.locator('#acr').textContent()).toBe('urn:wardgate:acr:1fa');
         expect(await page.locator('#amr').textContent()).toBe('pwd');
+        expect(await page.locator('#decision-outcome').textContent()).toBe('allow');
         expect(await fitsScreen(page)).toBe(true);
         await page.screenshot({ path: `${SCREENSHOTS}/demo-signed-in-${viewport.name}.png`, fullPage: true });
 
@@ -88,8 +101,41 @@ describe.skipIf(chromiumUnavailable())('sign-in in Chromium', () => {
     });
   }
 
+  it('shows the step-up page to a clinician who is off shift, and the blocked page to a script', async () => {
+    const context = await browser.newContext({ viewport: { width: 1366, height: 768 }, userAgent: WARD_BROWSER });
+    const page = await context.newPage();
+    try {
+      const pending = await server.hospital.terminals.create({ name: 'Ward 4', siteId: 'st-elsewhere', unit: 'Ward 4' });
+      await page.goto(pending.enrollmentUrl);
+      await page.getByRole('button', { name: 'Confirm' }).click();
+      await expect.poll(() => page.getByRole('heading', { level: 1 }).textContent()).toBe('Terminal enrolled');
+      await page.goto(`${server.issuer}/demo`);
+      await page.getByRole('button', { name: 'Sign in with Wardgate' }).click();
+      await page.getByLabel('Username').fill('j.okafor');
+      await page.getByLabel('Password').fill('okafor-demo-passphrase');
+      await page.getByRole('button', { name: 'Sign in', exact: true }).click();
+      await expect.poll(() => page.getByRole('heading', { level: 1 }).textContent()).toBe('Stronger proof needed');
+      expect(await page.locator('#decision-reference').textContent()).toMatch(/^[0-9a-f-]{36}$/);
+      await page.screenshot({ path: `${SCREENSHOTS}/step-up.png`, fullPage: true });
+      await page.getByRole('link', { name: 'Return to the application' }).click();
+      await page.waitForURL(/\/demo\/callback\?error=access_denied/);
+    } finally {
+      await context.close();
+    }
+    const script = await browser.newContext({ viewport: { width: 1366, height: 768 }, userAgent: 'python-requests/2.32.3' });
+    try {
+      const page2 = await script.newPage();
+      await page2.goto(`${server.issuer}/demo`);
+      await page2.getByRole('button', { name: 'Sign in with Wardgate' }).click();
+      await expect.poll(() => page2.getByRole('heading', { level: 1 }).textContent()).toBe('Sign-in blocked');
+      await page2.screenshot({ path: `${SCREENSHOTS}/blocked.png`, fullPage: true });
+    } finally {
+      await script.close();
+    }
+  });
+
   it('shows a readable error page, not a redirect, for an unregistered return address', async () => {
-    const page = await browser.newPage({ viewport: { width: 1366, height: 768 } });
+    const page = await browser.newPage({ viewport: { width: 1366, height: 768 }, userAgent: WARD_BROWSER });
     try {
       const response = await page.goto(`${server.issuer}/auth?client_id=wardgate-demo&response_type=code&scope=openid&redirect_uri=https://evil.example/cb&code_challenge=${'a'.repeat(43)}&code_challenge_method=S256`);
       expect(response!.status()).toBe(400);

@@ -10,12 +10,14 @@ export const WARD_UA = 'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/53
 export class TestBrowser {
   readonly jar = new CookieJar();
   readonly origin: string;
+  /** Sent with every request (e.g. X-Forwarded-For through a trusted proxy, a User-Agent). */
+  readonly headers: Record<string, string> = {};
   constructor(origin: string) {
     this.origin = origin;
   }
 
   async request(url: string, init: RequestInit = {}): Promise<Response> {
-    const headers = new Headers(init.headers);
+    const headers = new Headers({ ...this.headers, ...Object.fromEntries(new Headers(init.headers)) });
     const cookie = await this.jar.getCookieString(url);
     if (cookie) headers.set('cookie', cookie);
     if (!headers.has('accept')) headers.set('accept', 'text/html,application/xhtml+xml');

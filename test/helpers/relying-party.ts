@@ -40,10 +40,12 @@ export async function createRelyingParty(server: TestServer, input: Partial<Clie
       const verifier = oidc.randomPKCECodeVerifier();
       const state = oidc.randomState();
       const nonce = oidc.randomNonce();
+      const scope = params.scope ?? 'openid profile email roles fhirUser offline_access';
       const url = oidc.buildAuthorizationUrl(config, {
         redirect_uri: REDIRECT_URI,
-        scope: 'openid profile email roles fhirUser offline_access',
-        prompt: 'consent',
+        scope,
+        // OpenID Connect issues a refresh token for offline_access only with prompt=consent.
+        ...(scope.includes('offline_access') ? { prompt: 'consent' } : {}),
         code_challenge: await oidc.calculatePKCECodeChallenge(verifier),
         code_challenge_method: 'S256',
         state,

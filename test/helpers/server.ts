@@ -11,12 +11,20 @@ import { createClientStore } from '../../src/store/clients.ts';
 import { createPayloadStore } from '../../src/store/oidc-payloads.ts';
 import { createUserStore } from '../../src/store/users.ts';
 import type { TestDatabase } from './database.ts';
+import { TestBrowser } from './browser.ts';
+import { hospitalServices, TERMINAL_COOKIE } from './hospital.ts';
+import type { NewUser, User } from '../../src/accounts/accounts.ts';
 
 export interface TestServer extends Wardgate {
   config: Config;
   accounts: Accounts;
   clients: ClientRegistry;
+  hospital: ReturnType<typeof hospitalServices>;
   logs: string[];
+  /** A browser at an enrolled ward terminal on the hospital's network (loopback). */
+  browser(): Promise<TestBrowser>;
+  /** A user who is on shift now at the test site. */
+  clinician(input: NewUser): Promise<User>;
 }
 
 export function testEnv(db: TestDatabase, env: Record<string, string> = {}): Record<string, string> {
@@ -42,11 +50,26 @@ export async function startTestServer(db: TestDatabase, env: Record<string, stri
     },
   });
   const wardgate = await startWardgate(config, { logDestination: destination });
+  const accounts = createAccounts(createUserStore(wardgate.db), createPayloadStore(wardgate.db));
+  const hospital = hospitalServices(wardgate.db, wardgate.issuer);
+  let credential: string | undefined;
   return {
     ...wardgate,
     config,
     logs,
-    accounts: createAccounts(createUserStore(wardgate.db), createPayloadStore(wardgate.db)),
+    accounts,
     clients: createClientRegistry(createClientStore(wardgate.db), openSecretBox(config)),
+    hospital,
+    async browser() {
+      credential ??= await hospital.trustedTerminal();
+      const browser = new TestBrowser(wardgate.issuer);
+      await browser.jar.setCookie(`${TERMINAL_COOKIE}=${credential}; Path=/; HttpOnly`, wardgate.issuer);
+      return browser;
+    },
+    async clinician(input) {
+      const { user } = await accounts.create(input);
+      await hospital.onShiftNow(user.username);
+      return user;
+    },
   };
 }

@@ -19,7 +19,7 @@ describe.skipIf(databaseUnavailable())('refusals', () => {
   beforeAll(async () => {
     db = await createTestDatabase();
     server = await startTestServer(db);
-    await server.accounts.create({ ...SHEP, displayName: 'Dr Derek Shepherd', roles: ['clinician'] });
+    await server.clinician({ ...SHEP, displayName: 'Dr Derek Shepherd', roles: ['clinician'] });
     rp = await createRelyingParty(server);
   });
 
@@ -31,7 +31,7 @@ describe.skipIf(databaseUnavailable())('refusals', () => {
   /** A code for SHEP, not yet redeemed, with what is needed to redeem it. */
   async function freshCode(params: Record<string, string> = {}) {
     const started = await rp.start(params);
-    const { callback } = await signIn(new TestBrowser(server.issuer), started.url, SHEP);
+    const { callback } = await signIn(await server.browser(), started.url, SHEP);
     const code = new URL(callback!).searchParams.get('code')!;
     return { started, callback: callback!, code };
   }
@@ -49,7 +49,7 @@ describe.skipIf(databaseUnavailable())('refusals', () => {
 
   it('shows an error page and never redirects for an unregistered redirect_uri', async () => {
     const started = await rp.start({ redirect_uri: 'https://attacker.example/steal' });
-    const res = await new TestBrowser(server.issuer).request(started.url);
+    const res = await (await server.browser()).request(started.url);
     expect(res.status).toBe(400);
     expect(res.headers.get('location')).toBeNull();
     const page = await res.text();
@@ -59,7 +59,7 @@ describe.skipIf(databaseUnavailable())('refusals', () => {
 
   it('treats a registered redirect_uri with a query added as unregistered', async () => {
     const started = await rp.start({ redirect_uri: `${REDIRECT_URI}?next=https://attacker.example` });
-    const res = await new TestBrowser(server.issuer).request(started.url);
+    const res = await (await server.browser()).request(started.url);
     expect(res.status).toBe(400);
     expect(res.headers.get('location')).toBeNull();
   });
@@ -90,14 +90,14 @@ describe.skipIf(databaseUnavailable())('refusals', () => {
     const service = await oidc.discovery(new URL(server.issuer), client_id, undefined, oidc.ClientSecretBasic(client_secret!), { execute: [oidc.allowInsecureRequests] });
     await expect(oidc.clientCredentialsGrant(service, { scope: 'wardgate:admin' })).rejects.toMatchObject({ error: 'invalid_scope' });
     const started = await rp.start({ scope: 'openid wardgate:admin' });
-    const res = await new TestBrowser(server.issuer).request(started.url);
+    const res = await (await server.browser()).request(started.url);
     expect(new URL(res.headers.get('location')!).searchParams.get('error')).toBe('invalid_scope');
   });
 
   it('refuses an authorization request without a PKCE challenge', async () => {
     const url = new URL(`${server.issuer}/auth`);
     url.search = new URLSearchParams({ client_id: rp.clientId, response_type: 'code', scope: 'openid', redirect_uri: REDIRECT_URI, state: 's1' }).toString();
-    const res = await new TestBrowser(server.issuer).request(url.href);
+    const res = await (await server.browser()).request(url.href);
     const location = new URL(res.headers.get('location')!);
     expect(location.origin + location.pathname).toBe(REDIRECT_URI);
     expect(location.searchParams.get('error')).toBe('invalid_request');
@@ -110,7 +110,7 @@ describe.skipIf(databaseUnavailable())('refusals', () => {
       client_id: rp.clientId, response_type: 'code', scope: 'openid', redirect_uri: REDIRECT_URI, state: 's2',
       code_challenge: 'a'.repeat(43), code_challenge_method: 'plain',
     }).toString();
-    const res = await new TestBrowser(server.issuer).request(url.href);
+    const res = await (await server.browser()).request(url.href);
     const location = new URL(res.headers.get('location')!);
     expect(location.searchParams.get('error')).toBe('invalid_request');
     expect(location.searchParams.get('error_description')).toMatch(/code_challenge_method/);
@@ -129,7 +129,7 @@ describe.skipIf(databaseUnavailable())('refusals', () => {
 
   it('answers a wrong password and an unknown user with the same page, status and about the same time', async () => {
     const attempt = async (username: string, password: string) => {
-      const browser = new TestBrowser(server.issuer);
+      const browser = await server.browser();
       const started = await rp.start();
       const page = await browser.follow(started.url);
       const action = formAction(await page.res.text(), /action="\/interaction\/[^"]+\/login"/);
@@ -162,8 +162,8 @@ describe.skipIf(databaseUnavailable())('refusals', () => {
   });
 
   it('refuses a disabled user, and disabling ends their sessions and refresh tokens', async () => {
-    const { user } = await server.accounts.create({ username: 'a.karev', password: 'peds surgeon passphrase', displayName: 'Dr Alex Karev' });
-    const browser = new TestBrowser(server.issuer);
+    const user = await server.clinician({ username: 'a.karev', password: 'peds surgeon passphrase', displayName: 'Dr Alex Karev' });
+    const browser = await server.browser();
     const started = await rp.start();
     const { callback } = await signIn(browser, started.url, { username: 'a.karev', password: 'peds surgeon passphrase' });
     const tokens = await rp.finish(callback!, started);
@@ -193,7 +193,7 @@ describe.skipIf(databaseUnavailable())('refusals', () => {
   });
 
   it('answers an impossibly long username or password with a 400 sign-in page saying so', async () => {
-    const browser = new TestBrowser(server.issuer);
+    const browser = await server.browser();
     const started = await rp.start();
     const page = await browser.follow(started.url);
     const action = formAction(await page.res.text(), /action="\/interaction\/[^"]+\/login"/);

@@ -23,7 +23,7 @@ describe.skipIf(databaseUnavailable())('OIDC flows with openid-client as the rel
   beforeAll(async () => {
     db = await createTestDatabase();
     server = await startTestServer(db, { WARDGATE_OUTBOUND_ALLOWED_NETWORKS: 'loopback' });
-    const { user } = await server.accounts.create({
+    const user = await server.clinician({
       ...GREY,
       displayName: 'Dr Meredith Grey',
       email: 'm.grey@hospital.example',
@@ -39,7 +39,8 @@ describe.skipIf(databaseUnavailable())('OIDC flows with openid-client as the rel
     await db?.drop();
   });
 
-  async function signInAsGrey(browser = new TestBrowser(server.issuer)) {
+  async function signInAsGrey(given?: TestBrowser) {
+    const browser = given ?? (await server.browser());
     const started = await rp.start();
     const { callback } = await signIn(browser, started.url, GREY);
     expect(callback).toMatch(/^https:\/\/rp\.example\.test\/callback\?code=/);
@@ -69,7 +70,7 @@ describe.skipIf(databaseUnavailable())('OIDC flows with openid-client as the rel
   });
 
   it('keeps the SSO session in a browser-session cookie, gone when a shared workstation\'s browser closes', async () => {
-    const browser = new TestBrowser(server.issuer);
+    const browser = await server.browser();
     const started = await rp.start();
     const step = await browser.follow(started.url);
     const login = (await step.res.text()).match(/action="(\/interaction\/[^"]+\/login)"/)![1]!;
@@ -132,7 +133,7 @@ describe.skipIf(databaseUnavailable())('OIDC flows with openid-client as the rel
     const backchannelUri = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/backchannel`;
     try {
       const lab = await createRelyingParty(server, { client_name: 'Lab results', backchannel_logout_uri: backchannelUri });
-      const browser = new TestBrowser(server.issuer);
+      const browser = await server.browser();
       const started = await lab.start();
       const { callback } = await signIn(browser, started.url, GREY);
       const tokens = await lab.finish(callback!, started);
@@ -187,7 +188,7 @@ describe.skipIf(databaseUnavailable())('OIDC flows with openid-client as the rel
   it('signs ID tokens with RS256 for a relying app that registered it', async () => {
     const legacy = await createRelyingParty(server, { client_name: 'Legacy PACS viewer', id_token_signed_response_alg: 'RS256' } as never);
     const started = await legacy.start();
-    const { callback } = await signIn(new TestBrowser(server.issuer), started.url, GREY);
+    const { callback } = await signIn(await server.browser(), started.url, GREY);
     const tokens = await legacy.finish(callback!, started);
     const header = JSON.parse(Buffer.from(tokens.id_token!.split('.')[0]!, 'base64url').toString());
     expect(header.alg).toBe('RS256');

@@ -27,7 +27,7 @@ describe.skipIf(databaseUnavailable())('operations', () => {
       WARDGATE_BOOTSTRAP_ADMIN_USER: 'it.root',
       WARDGATE_BOOTSTRAP_ADMIN_PASSWORD: ADMIN_PASSWORD,
     });
-    await server.accounts.create({ ...KEPNER, displayName: 'Dr April Kepner' });
+    await server.clinician({ ...KEPNER, displayName: 'Dr April Kepner' });
     rp = await createRelyingParty(server);
   });
 
@@ -49,7 +49,7 @@ describe.skipIf(databaseUnavailable())('operations', () => {
 
   it('keeps passwords, secrets, codes and tokens out of the logs', async () => {
     const started = await rp.start();
-    const { callback } = await signIn(new TestBrowser(server.issuer), started.url, KEPNER);
+    const { callback } = await signIn(await server.browser(), started.url, KEPNER);
     const tokens = await rp.finish(callback!, started);
     await oidc.fetchUserInfo(rp.config, tokens.access_token, oidc.skipSubjectCheck);
     const log = server.logs.join('');
@@ -67,7 +67,7 @@ describe.skipIf(databaseUnavailable())('operations', () => {
 
   it('exposes Prometheus metrics: requests by route and status, latency, sign-ins by result', async () => {
     const started = await rp.start();
-    await signIn(new TestBrowser(server.issuer), started.url, { username: KEPNER.username, password: 'wrong passphrase here' }).catch(() => undefined);
+    await signIn(await server.browser(), started.url, { username: KEPNER.username, password: 'wrong passphrase here' }).catch(() => undefined);
     const res = await fetch(`${server.issuer}/metrics`);
     expect(res.headers.get('content-type')).toMatch(/^text\/plain/);
     const text = await res.text();
@@ -80,7 +80,7 @@ describe.skipIf(databaseUnavailable())('operations', () => {
   });
 
   it('serves the sign-in page accessibly, with a strict CSP, no inline script and HttpOnly SameSite cookies', async () => {
-    const browser = new TestBrowser(server.issuer);
+    const browser = await server.browser();
     const started = await rp.start();
     const auth = await browser.request(started.url);
     const cookies = auth.headers.getSetCookie();
@@ -112,7 +112,7 @@ describe.skipIf(databaseUnavailable())('operations', () => {
   });
 
   it('escapes what a person typed when it is shown back', async () => {
-    const browser = new TestBrowser(server.issuer);
+    const browser = await server.browser();
     const started = await rp.start();
     const page = await browser.follow(started.url);
     const action = (await page.res.text()).match(/action="(\/interaction\/[^"]+\/login)"/)![1]!;

@@ -26,9 +26,9 @@ describe.skipIf(databaseUnavailable())('a restart between issuing and using', ()
 
   it('keeps tokens valid and the browser session alive across a restart', async () => {
     server = await startTestServer(db);
-    const { user } = await server.accounts.create({ ...BAILEY, displayName: 'Dr Miranda Bailey' });
+    const user = await server.clinician({ ...BAILEY, displayName: 'Dr Miranda Bailey' });
     let rp = await createRelyingParty(server, { client_name: 'Theatre scheduling' });
-    const browser = new TestBrowser(server.issuer);
+    const browser = await server.browser();
     const started = await rp.start();
     const { callback } = await signIn(browser, started.url, BAILEY);
     const before = await rp.finish(callback!, started);

@@ -7,6 +7,7 @@ import { createTestDatabase, databaseUnavailable, type TestDatabase } from '../h
 import { spawnWardgate, runWardgate, type RunningWardgate } from '../helpers/process.ts';
 import { testEnv } from '../helpers/server.ts';
 import { TestBrowser, formAction } from '../helpers/browser.ts';
+import { trustedViaCli } from '../helpers/hospital.ts';
 import * as oidc from 'openid-client';
 
 const portOf = (p: RunningWardgate) => JSON.parse(p.lines.find((l) => l.includes('"event":"ready"'))!).port as number;
@@ -46,6 +47,7 @@ describe.skipIf(databaseUnavailable())('two processes on one PostgreSQL', () => 
     const originA = `http://127.0.0.1:${portOf(a)}`;
     const originB = `http://127.0.0.1:${portOf(b)}`;
     const browserA = new TestBrowser(originA);
+    await trustedViaCli(testEnv(db), browserA, ['r.webber']);
     const verifier = oidc.randomPKCECodeVerifier();
     const auth = new URL(`${originA}/auth`);
     auth.search = new URLSearchParams({
@@ -58,6 +60,9 @@ describe.skipIf(databaseUnavailable())('two processes on one PostgreSQL', () => 
 
     // The browser's next requests land on B, carrying the cookies A set.
     const browserB = new TestBrowser(originB);
+    for (const cookie of await browserA.jar.getCookies(`${originA}/`)) {
+      await browserB.jar.setCookie(cookie.cookieString(), `${originB}/`);
+    }
     for (const cookie of await browserA.jar.getCookies(`${originA}${interactionPath}`)) {
       await browserB.jar.setCookie(cookie.cookieString(), `${originB}${interactionPath}`);
     }

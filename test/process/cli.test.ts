@@ -8,6 +8,7 @@ import { createTestDatabase, type TestDatabase } from '../helpers/database.ts';
 import { runWardgate, spawnWardgate } from '../helpers/process.ts';
 import { testEnv } from '../helpers/server.ts';
 import { TestBrowser, signIn } from '../helpers/browser.ts';
+import { trustedViaCli } from '../helpers/hospital.ts';
 import * as oidc from 'openid-client';
 
 describe('wardgate CLI', () => {
@@ -83,19 +84,23 @@ describe('wardgate CLI', () => {
       client_id: string;
       client_secret: string;
     };
+    let ward: TestBrowser | undefined;
     const issue = async (issuer: string) => {
       const config = await oidc.discovery(new URL(issuer), client.client_id, undefined, oidc.ClientSecretBasic(client.client_secret), { execute: [oidc.allowInsecureRequests] });
       const verifier = oidc.randomPKCECodeVerifier();
       const url = oidc.buildAuthorizationUrl(config, {
         redirect_uri: 'https://rp.example.test/callback', scope: 'openid', code_challenge: await oidc.calculatePKCECodeChallenge(verifier), code_challenge_method: 'S256', state: 's',
       });
-      const { callback } = await signIn(new TestBrowser(issuer), url.href, { username: 'cristina.yang', password: 'cardiothoracic passphrase' });
+      const { callback } = await signIn(ward!, url.href, { username: 'cristina.yang', password: 'cardiothoracic passphrase' });
       const tokens = await oidc.authorizationCodeGrant(config, new URL(callback!), { pkceCodeVerifier: verifier, expectedState: 's' });
       return tokens.id_token!;
     };
 
     let running = await spawnWardgate({ ...env, PORT: '0' });
     const issuer = running.issuer;
+    // A trusted sign-in: a ward terminal on the hospital's network, during a shift.
+    ward = new TestBrowser(issuer);
+    await trustedViaCli(env, ward, ['cristina.yang']);
     const oldToken = await issue(issuer);
     const oldKid = decodeProtectedHeader(oldToken).kid;
     expect(await running.stop()).toBe(0);

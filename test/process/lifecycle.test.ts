@@ -21,9 +21,16 @@ describe('wardgate start', () => {
       expect(fs.existsSync(path.join(folder, 'data', 'wardgate.db'))).toBe(true);
       expect((fs.statSync(path.join(folder, 'data', 'key-encryption.key')).mode & 0o777).toString(8)).toBe('600');
       await expect.poll(() => running.lines.find((l) => l.includes('"event":"demo"'))).toContain('m.grey / grey-demo-passphrase');
+      const demo = JSON.parse(running.lines.find((l) => l.includes('"event":"demo"'))!) as { terminalEnrollmentUrl: string; onShift: string; offShift: string };
+      expect(demo).toMatchObject({ onShift: 'm.grey', offShift: 'j.okafor' });
 
       const issuer = running.issuer;
       const browser = new TestBrowser(issuer);
+      // The printed link makes this browser the demo ward terminal.
+      const enroll = await browser.follow(demo.terminalEnrollmentUrl);
+      expect(await enroll.res.text()).toContain('Make this browser a known terminal');
+      const enrolled = await browser.postForm(demo.terminalEnrollmentUrl, {});
+      expect(await enrolled.res.text()).toContain('Demo ward workstation');
       const home = await browser.follow(`${issuer}/demo`);
       expect(await home.res.text()).toContain('Sign in with Wardgate');
       const toLogin = await browser.follow(`${issuer}/demo/login`, { method: 'POST' });
@@ -39,13 +46,26 @@ describe('wardgate start', () => {
       expect(page).toMatch(/<code id="acr">urn:wardgate:acr:1fa<\/code>/);
       expect(page).toMatch(/<code id="amr">pwd<\/code>/);
       expect(page).toContain('https://fhir.st-elsewhere.example/r4/Practitioner/m-grey');
+      // The demo shows how Wardgate decided.
+      expect(page).toMatch(/<strong id="decision-outcome">allow<\/strong>/);
+      expect(page).toContain('<code>on_shift</code>');
+      expect(page).toContain('<code>known_terminal</code>');
+
+      // Nurse Okafor is not on shift: the same terminal, a step-up instead of a token.
+      const other = new TestBrowser(issuer);
+      for (const cookie of await browser.jar.getCookies(`${issuer}/`)) if (cookie.key === 'wardgate_terminal') await other.jar.setCookie(cookie.cookieString(), `${issuer}/`);
+      const toLogin2 = await other.follow(`${issuer}/demo/login`, { method: 'POST' });
+      const action2 = formAction(await toLogin2.res.text(), /action="\/interaction\/[^"]+\/login"/);
+      const stepped = await other.postForm(issuer + action2, { username: 'j.okafor', password: 'okafor-demo-passphrase' });
+      expect(await stepped.res.text()).toContain('Stronger proof needed');
     } finally {
       expect(await running.stop()).toBe(0);
     }
-    // A second start seeds nothing new and keeps the same keys.
+    // A second start seeds nothing new, keeps the same keys, and the terminal stays enrolled.
     const again = await spawnWardgate({ WARDGATE_DATA_DIR: path.join(folder, 'data'), PORT: '0' });
     try {
       expect(again.lines.join('\n')).not.toContain('keys created');
+      await expect.poll(() => again.lines.find((l) => l.includes('"event":"demo"'))).toContain('already enrolled');
     } finally {
       await again.stop();
       fs.rmSync(folder, { recursive: true, force: true });

@@ -1,0 +1,23 @@
+/**
+ * When oidc-provider must ask the person again. On top of its defaults (no session, prompt=login,
+ * max_age exceeded, an essential acr the session does not meet), a relying app that asks for
+ * `acr_values=phr` while the session is weaker gets a login interaction, where Wardgate
+ * re-evaluates the session and steps it up instead of asking for the password again.
+ */
+import { interactionPolicy, type KoaContextWithOIDC } from 'oidc-provider';
+import { ACR_PHR } from '../acr.ts';
+
+export const ACR_UPGRADE = 'acr_upgrade';
+
+export function createInteractionPolicy() {
+  const { Check, base } = interactionPolicy;
+  const policy = base();
+  const login = policy.get('login')!;
+  login.checks.add(
+    new Check(ACR_UPGRADE, 'the relying app asked for phishing-resistant proof that this session does not have', (ctx: KoaContextWithOIDC) => {
+      const requested = String(ctx.oidc.params?.acr_values ?? '').split(' ');
+      return requested.includes(ACR_PHR) && ctx.oidc.session?.acr !== ACR_PHR ? Check.REQUEST_PROMPT : Check.NO_NEED_TO_PROMPT;
+    }),
+  );
+  return policy;
+}

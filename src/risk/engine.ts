@@ -1,0 +1,134 @@
+/**
+ * The risk engine: signals → findings → policy (weights, thresholds, rules) → Decision.
+ *
+ * Pure given its inputs: the clock comes in the context, data through read-only ports, the id
+ * generator as an option. Every signal runs within its budget; a signal that throws or overruns
+ * never yields allow: it records `signal_error:<id>` and its failure mode applies. Rules only make
+ * a decision stricter (deny > step_up > allow); report_only rules are recorded, never applied.
+ */
+import type { Condition, Policy, Rule, SignalId, VersionedPolicy } from './policy.ts';
+import { signalSettingsOf } from './policy.ts';
+import type { RiskPorts } from './ports.ts';
+import type { Signal } from './signals/signal.ts';
+import { OUTCOME_RANK, stricter, type Decision, type Finding, type Outcome, type RawFinding, type RiskContext } from './types.ts';
+
+export const ACR_1FA = 'urn:wardgate:acr:1fa';
+export const ACR_PHR = 'phr';
+
+export interface EvaluateOptions {
+  signals: readonly Signal[];
+  /** Before the password is checked: only signals that need no user run. */
+  phase?: 'pre_password' | 'full';
+  newId?: () => string;
+}
+
+class SignalTimeout extends Error {
+  constructor(id: string, budgetMs: number) {
+    super(`signal ${id} exceeded its ${budgetMs} ms budget`);
+    this.name = 'SignalTimeout';
+  }
+}
+
+async function runSignal(signal: Signal, context: RiskContext, ports: RiskPorts, policy: Policy): Promise<{ findings: RawFinding[] } | { error: string }> {
+  const { budgetMs } = signalSettingsOf(policy, signal.id);
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  try {
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new SignalTimeout(signal.id, budgetMs)), budgetMs);
+    });
+    return { findings: await Promise.race([signal.evaluate(context, ports, policy), timeout]) };
+  } catch (error) {
+    return { error: error instanceof SignalTimeout ? 'timeout' : (error as Error).message || String(error) };
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+export function matches(condition: Condition, state: { codes: Set<string>; score: number; context: RiskContext }): boolean {
+  if ('finding' in condition) return state.codes.has(condition.finding);
+  if ('scoreAtLeast' in condition) return state.score >= condition.scoreAtLeast;
+  if ('clientSensitivity' in condition) return state.context.client.sensitivity === condition.clientSensitivity;
+  if ('clientId' in condition) return state.context.client.id === condition.clientId;
+  if ('acrRequested' in condition) return state.context.requestedAcr.includes(condition.acrRequested);
+  if ('all' in condition) return condition.all.every((c) => matches(c, state));
+  if ('any' in condition) return condition.any.some((c) => matches(c, state));
+  return !matches(condition.not, state);
+}
+
+function sessionLifetimeSeconds(findings: Finding[], policy: Policy, at: Date): number {
+  const maxSeconds = Math.round(policy.sessionLifetimes.maxHours * 3600);
+  const shift = findings.find((f) => f.code === 'on_shift' || f.code === 'near_shift_edge');
+  const end = typeof shift?.details.shiftEnd === 'string' ? Date.parse(shift.details.shiftEnd) : NaN;
+  if (!Number.isNaN(end)) {
+    const untilEnd = Math.round((end + policy.shift.graceAfterMinutes * 60_000 - at.getTime()) / 1000);
+    return Math.max(60, Math.min(maxSeconds, untilEnd));
+  }
+  return Math.min(maxSeconds, Math.round(policy.sessionLifetimes.defaultHours * 3600));
+}
+
+export async function evaluate(context: RiskContext, policy: VersionedPolicy, ports: RiskPorts, options: EvaluateOptions): Promise<Decision> {
+  const document = policy.document;
+  const phase = options.phase ?? 'full';
+  const signals = options.signals.filter((s) => phase === 'full' || !s.needsUser);
+  const results = await Promise.all(signals.map(async (signal) => ({ signal, result: await runSignal(signal, context, ports, document) })));
+
+  const findings: Finding[] = [];
+  const determiningRules: string[] = [];
+  let outcome: Outcome = 'allow';
+  for (const { signal, result } of results) {
+    if ('error' in result) {
+      const { failureMode } = signalSettingsOf(document, signal.id as SignalId);
+      findings.push({ code: `signal_error:${signal.id}`, points: 0, details: { error: result.error, failureMode } });
+      outcome = stricter(outcome, failureMode);
+      determiningRules.push(`failure_mode:${signal.id}`);
+      continue;
+    }
+    for (const raw of result.findings) {
+      findings.push({ ...raw, points: document.weights[raw.code as keyof Policy['weights']] ?? 0 });
+    }
+  }
+  const score = findings.reduce((sum, f) => sum + f.points, 0);
+  if (score >= document.thresholds.deny) {
+    outcome = stricter(outcome, 'deny');
+    determiningRules.push('threshold:deny');
+  } else if (score >= document.thresholds.stepUp) {
+    outcome = stricter(outcome, 'step_up');
+    determiningRules.push('threshold:stepUp');
+  }
+
+  const state = { codes: new Set(findings.map((f) => f.code as string)), score, context };
+  const reportOnly: Decision['reportOnly'] = [];
+  for (const rule of document.rules as Rule[]) {
+    if (!matches(rule.when, state)) continue;
+    if (rule.mode === 'report_only') {
+      reportOnly.push({ rule: rule.id, wouldBe: stricter(outcome, rule.outcome) });
+      continue;
+    }
+    outcome = stricter(outcome, rule.outcome);
+    determiningRules.push(`rule:${rule.id}`);
+  }
+
+  // Only what reached the final outcome determines it: a step-up threshold under a deny rule does not.
+  const determining = determiningRules.filter((d) => {
+    if (d.startsWith('rule:')) return (document.rules.find((r) => `rule:${r.id}` === d)?.outcome ?? 'allow') === outcome;
+    if (d === 'threshold:deny') return outcome === 'deny';
+    if (d === 'threshold:stepUp') return outcome === 'step_up';
+    if (d.startsWith('failure_mode:')) return OUTCOME_RANK[signalSettingsOf(document, d.slice('failure_mode:'.length) as SignalId).failureMode] === OUTCOME_RANK[outcome];
+    return true;
+  });
+
+  return {
+    decisionId: (options.newId ?? (() => globalThis.crypto.randomUUID()))(),
+    outcome,
+    score,
+    findings,
+    determiningRules: determining,
+    reportOnly,
+    requiredAcr: outcome === 'allow' ? ACR_1FA : outcome === 'step_up' ? ACR_PHR : null,
+    sessionLifetime: outcome === 'allow' ? sessionLifetimeSeconds(findings, document, context.at) : 0,
+    policyVersion: policy.version,
+  };
+}
+
+/** The same evaluation, for the admin simulator and replay: the ports given must be read-only. */
+export const simulate = evaluate;

@@ -1,0 +1,31 @@
+/**
+ * Sign-in history: where, when and on what device each user's sign-ins ended. The geo and device
+ * signals read it back (impossible travel, new device). Only the device fingerprint hash is kept,
+ * and a private address is stored without a place.
+ */
+import type { RiskPorts } from '../risk/ports.ts';
+import type { RiskContext } from '../risk/types.ts';
+import type { HistoryStore } from '../store/sign-in-history.ts';
+import { isSpecialUse } from '../risk/ip.ts';
+
+export function createSignInHistory(store: HistoryStore, ports: Pick<RiskPorts, 'geo' | 'devices'>) {
+  return {
+    async record(context: RiskContext & { user: NonNullable<RiskContext['user']> }, outcome: 'success' | 'step_up' | 'deny'): Promise<void> {
+      const place = isSpecialUse(context.ip) ? null : ports.geo.lookup(context.ip);
+      const device = ports.devices.describe(context.userAgent, context.clientHints);
+      await store.insert({
+        user_id: context.user.id,
+        at: context.at.getTime(),
+        ip: context.ip,
+        country: place?.country ?? null,
+        latitude: place?.latitude ?? null,
+        longitude: place?.longitude ?? null,
+        accuracy_km: place?.accuracyKm ?? null,
+        device_hash: device.fingerprint,
+        outcome,
+      });
+    },
+  };
+}
+
+export type SignInHistory = ReturnType<typeof createSignInHistory>;
