@@ -24,7 +24,7 @@ import type { RiskDeps } from './oidc/interactions/routes.ts';
 import { createPolicies } from './policy/policies.ts';
 import type { RiskPorts } from './risk/ports.ts';
 import { SIGNALS } from './risk/signals/index.ts';
-import { createAssessor } from './signin/assessor.ts';
+import { createAssessor, type Assessor } from './signin/assessor.ts';
 import { createSignInHistory } from './signin/history.ts';
 import { createThrottle } from './signin/throttle.ts';
 import { createDecisionStore } from './store/decisions.ts';
@@ -57,6 +57,8 @@ export interface Wardgate {
   server: http.Server;
   db: Db;
   log: Logger;
+  /** Evaluates sign-in contexts; `simulate` writes nothing (for the simulator and drafts). */
+  assessor: Assessor;
   close(): Promise<void>;
 }
 
@@ -169,8 +171,9 @@ export async function startWardgate(config: Config, options: { logDestination?: 
     const failures = createFailedAttemptStore(database);
     const ports = createRiskPorts(database, { sites, terminals });
     const throttle = createThrottle(failures);
+    const assessor = createAssessor({ ports, signals: SIGNALS, policies, decisions, audit: createAuditLog(database), observer: metrics, log });
     const risk: RiskDeps = {
-      assessor: createAssessor({ ports, signals: SIGNALS, policies, decisions, audit: createAuditLog(database), observer: metrics, log }),
+      assessor,
       throttle,
       history: createSignInHistory(createHistoryStore(database), ports),
       zoneOf: async (ip) => ((await sites.containing(ip)) ? 'on_premises' : 'remote'),
@@ -217,7 +220,7 @@ export async function startWardgate(config: Config, options: { logDestination?: 
       })();
       return closing;
     };
-    return { url, issuer, server, db: database, log, close };
+    return { url, issuer, server, db: database, log, assessor, close };
   } catch (error) {
     server.close();
     server.closeAllConnections();

@@ -302,6 +302,24 @@ describe.skipIf(databaseUnavailable())('sessions, records and limits', () => {
     expect(done.res.status).not.toBe(429);
   });
 
+  it('simulates a sign-in with the same engine and writes nothing', async () => {
+    const count = async () => [Number(Object.values((await server.db('decisions').count({ n: '*' }))[0]!)[0]), Number(Object.values((await server.db('audit_log').count({ n: '*' }))[0]!)[0]), Number(Object.values((await server.db('failed_attempts').count({ n: '*' }))[0]!)[0]), Number(Object.values((await server.db('sign_in_history').count({ n: '*' }))[0]!)[0])];
+    const before = await count();
+    const user = await server.accounts.findByUsername('o.hunt');
+    const decision = await server.assessor.simulate({
+      user: { id: user!.id, username: 'o.hunt' },
+      ip: '1.1.1.1',
+      userAgent: 'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/142.0.0.0 Safari/537.36',
+      clientHints: {},
+      client: { id: ehr.clientId, sensitivity: 'standard' },
+      requestedAcr: [],
+      at: new Date(),
+    });
+    expect(decision.outcome).toBe('deny');
+    expect(decision.determiningRules).toContain('rule:deny-country-not-allowed');
+    expect(await count()).toEqual(before);
+  });
+
   it('counts decisions by outcome and finding code, with a latency histogram, in /metrics', async () => {
     const text = await (await fetch(`${server.issuer}/metrics`)).text();
     expect(text).toMatch(/wardgate_decisions_total\{outcome="allow",phase="password"\} [1-9]/);
