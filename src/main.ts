@@ -182,7 +182,7 @@ export async function startWardgate(config: Config, options: { logDestination?: 
     };
     provider.use(createInteractionRoutes({ provider, accounts, views, metrics, log, bodyLimitBytes: config.bodyLimitBytes, risk }).routes());
     provider.use(createEnrollmentRoutes({ terminals, views, issuer, bodyLimitBytes: config.bodyLimitBytes }).routes());
-    if (config.demo) provider.use(createDemoRoutes({ issuer, views, secureCookies: https, latestDecision: (userId) => decisions.latestFor(userId) }).routes());
+    if (config.demo) provider.use(createDemoRoutes({ issuer, views, secureCookies: https, latestDecision: (userId) => decisions.latestFor(userId), decisionById: (id) => decisions.find(id) }).routes());
 
     const removeExpired = () =>
       Promise.all([payloads.deleteExpired(Date.now()), throttle.prune(Date.now())]).then(

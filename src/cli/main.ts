@@ -20,6 +20,9 @@ import { createPayloadStore } from '../store/oidc-payloads.ts';
 import { createUserStore } from '../store/users.ts';
 import type { Db } from '../store/db.ts';
 import type { SecretBox } from '../crypto/secret-box.ts';
+import { explain } from '../risk/explain.ts';
+import type { Decision } from '../risk/types.ts';
+import { createDecisionStore } from '../store/decisions.ts';
 
 const USAGE = `usage: wardgate <command>
   start                         start the server (migrates first)
@@ -41,7 +44,8 @@ const USAGE = `usage: wardgate <command>
   terminals reissue --id ID     a new enrollment link for a terminal whose browser lost its cookie
   shifts add --username U --site ID --start T --end T [--kind scheduled|on_call] [--external-id X]
                                 T: 2026-03-29T22:00 (the site's local time) or with an offset (…+01:00, …Z)
-  shifts list [--username U] [--site ID]`;
+  shifts list [--username U] [--site ID]
+  decisions show --id ID        a sign-in decision (the reference on a blocked or step-up page), explained`;
 
 class UsageError extends Error {}
 
@@ -111,6 +115,8 @@ async function main(argv: string[]) {
       return terminals(config, sub, rest);
     case 'shifts':
       return shifts(config, sub, rest);
+    case 'decisions':
+      return decisions(config, sub, rest);
     default:
       throw new UsageError(`unknown command "${command}" (try wardgate --help)`);
   }
@@ -311,6 +317,41 @@ async function terminals(config: Config, sub: string | undefined, args: string[]
     });
   }
   throw new UsageError(`terminals: expected "create", "list", "revoke" or "reissue"${sub ? ` (got "${sub}")` : ''}`);
+}
+
+async function decisions(config: Config, sub: string | undefined, args: string[]) {
+  if (sub !== 'show') throw new UsageError(`decisions: expected "show"${sub ? ` (got "${sub}")` : ''}`);
+  const { values } = parseArgs({ args, strict: true, options: { id: { type: 'string' } } });
+  if (!values.id) throw new UsageError('decisions show: --id is required');
+  return withDatabase(config, async (db) => {
+    const row = await createDecisionStore(db).find(values.id!);
+    if (!row) throw new UsageError(`decisions show: no decision "${values.id}"`);
+    const decision: Decision = {
+      decisionId: row.id,
+      outcome: row.outcome as Decision['outcome'],
+      score: row.score,
+      findings: JSON.parse(row.findings) as Decision['findings'],
+      determiningRules: JSON.parse(row.determining_rules) as string[],
+      reportOnly: JSON.parse(row.report_only) as Decision['reportOnly'],
+      requiredAcr: row.required_acr,
+      sessionLifetime: row.session_lifetime ?? 0,
+      policyVersion: row.policy_version,
+    };
+    print({
+      id: row.id,
+      at: new Date(row.at).toISOString(),
+      phase: row.phase,
+      username: row.username,
+      client: row.client_id,
+      ip: row.ip,
+      country: row.country,
+      terminal: row.terminal_id,
+      device: row.user_agent,
+      outcome: row.outcome,
+      explanation: explain(decision),
+      decision,
+    });
+  });
 }
 
 async function shifts(config: Config, sub: string | undefined, args: string[]) {

@@ -6,6 +6,8 @@
 import Router from '@koa/router';
 import * as oidc from 'openid-client';
 import type { Views } from '../http/views.ts';
+import { explainFinding } from '../risk/explain.ts';
+import type { Finding } from '../risk/types.ts';
 import { DEMO_CLIENT_ID } from './seed.ts';
 
 const COOKIE = 'wardgate_demo';
@@ -19,7 +21,29 @@ export interface DemoDecision {
   policy_version: number;
 }
 
-export function createDemoRoutes(deps: { issuer: string; views: Views; secureCookies: boolean; latestDecision: (userId: string) => Promise<DemoDecision | undefined> }) {
+export interface DemoDeps {
+  issuer: string;
+  views: Views;
+  secureCookies: boolean;
+  latestDecision: (userId: string) => Promise<DemoDecision | undefined>;
+  decisionById: (id: string) => Promise<DemoDecision | undefined>;
+}
+
+/** A stored decision as the demo pages show it. */
+function present(row: DemoDecision | undefined) {
+  return (
+    row && {
+      id: row.id,
+      outcome: row.outcome,
+      score: row.score,
+      policyVersion: row.policy_version,
+      rules: JSON.parse(row.determining_rules) as string[],
+      findings: (JSON.parse(row.findings) as Finding[]).map((f) => ({ code: f.code, points: f.points, text: explainFinding(f) })),
+    }
+  );
+}
+
+export function createDemoRoutes(deps: DemoDeps) {
   const router = new Router({ prefix: '/demo' });
   const redirectUri = `${deps.issuer}/demo/callback`;
   let discovered: Promise<oidc.Configuration> | undefined;
@@ -75,6 +99,14 @@ export function createDemoRoutes(deps: { issuer: string; views: Views; secureCoo
     if (!saved) return ctx.throw(400, 'The demo sign-in expired or was started in another browser. Start again from /demo.');
     const { verifier, state, nonce } = JSON.parse(saved) as { verifier: string; state: string; nonce: string };
     ctx.cookies.set(COOKIE, null, cookieOptions);
+    if (typeof ctx.query.error === 'string' && ctx.query.state === state) {
+      // Wardgate refused (step-up or block): what the app received, and, this being the demo, why.
+      const description = typeof ctx.query.error_description === 'string' ? ctx.query.error_description : '';
+      const reference = /[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/.exec(description)?.[0];
+      ctx.type = 'html';
+      ctx.body = deps.views.render('demo/refused', { error: ctx.query.error, description, decision: present(reference ? await deps.decisionById(reference) : undefined) });
+      return;
+    }
     const config = await configuration();
     const tokens = await oidc
       .authorizationCodeGrant(config, new URL(ctx.originalUrl, deps.issuer), {
@@ -86,15 +118,7 @@ export function createDemoRoutes(deps: { issuer: string; views: Views; secureCoo
       .catch((error: unknown) => ctx.throw(400, `The sign-in did not complete: ${(error as Error).message}`));
     const idToken = tokens.claims()!;
     const claims = await oidc.fetchUserInfo(config, tokens.access_token, idToken.sub);
-    const row = await deps.latestDecision(idToken.sub);
-    const decision = row && {
-      id: row.id,
-      outcome: row.outcome,
-      score: row.score,
-      policyVersion: row.policy_version,
-      rules: JSON.parse(row.determining_rules) as string[],
-      findings: (JSON.parse(row.findings) as { code: string; points: number; details: Record<string, unknown> }[]).map((f) => ({ ...f, details: JSON.stringify(f.details) })),
-    };
+    const decision = present(await deps.latestDecision(idToken.sub));
     const logout = oidc.buildEndSessionUrl(config, {
       id_token_hint: tokens.id_token!,
       post_logout_redirect_uri: `${deps.issuer}/demo/signed-out`,

@@ -34,8 +34,9 @@ function terminalCookie(credential: string, secure: boolean): string {
 
 /**
  * Whether a POST comes from a page of the issuer's origin. Browsers send Sec-Fetch-Site, which must
- * then be `same-origin`. Origin alone is weaker: under Wardgate's `Referrer-Policy: no-referrer` a
- * browser sends `Origin: null` even for its own form, so only an Origin naming another site refuses.
+ * then be `same-origin`. Without it, only an Origin naming another site refuses: `Origin: null`
+ * comes from privacy settings and sandboxed pages as well as from attackers, and Sec-Fetch-Site
+ * (sent by every current browser) is the stronger check.
  */
 export function sameOrigin(headers: { origin?: string; fetchSite?: string }, issuerOrigin: string): boolean {
   if (headers.fetchSite) return headers.fetchSite === 'same-origin';

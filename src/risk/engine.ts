@@ -97,16 +97,15 @@ export async function evaluate(context: RiskContext, policy: VersionedPolicy, po
   }
 
   const state = { codes: new Set(findings.map((f) => f.code as string)), score, context };
-  const reportOnly: Decision['reportOnly'] = [];
-  for (const rule of document.rules as Rule[]) {
-    if (!matches(rule.when, state)) continue;
-    if (rule.mode === 'report_only') {
-      reportOnly.push({ rule: rule.id, wouldBe: stricter(outcome, rule.outcome) });
-      continue;
-    }
+  const matching = (document.rules as Rule[]).filter((rule) => matches(rule.when, state));
+  for (const rule of matching.filter((r) => r.mode === 'enforce')) {
     outcome = stricter(outcome, rule.outcome);
     determiningRules.push(`rule:${rule.id}`);
   }
+  // Report-only rules are judged against the outcome every enforced rule produced, whatever their order.
+  const reportOnly: Decision['reportOnly'] = matching
+    .filter((r) => r.mode === 'report_only')
+    .map((rule) => ({ rule: rule.id, wouldBe: stricter(outcome, rule.outcome) }));
 
   // Only what reached the final outcome determines it: a step-up threshold under a deny rule does not.
   const determining = determiningRules.filter((d) => {

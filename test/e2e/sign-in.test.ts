@@ -119,6 +119,11 @@ describe.skipIf(chromiumUnavailable())('sign-in in Chromium', () => {
       await page.screenshot({ path: `${SCREENSHOTS}/step-up.png`, fullPage: true });
       await page.getByRole('link', { name: 'Return to the application' }).click();
       await page.waitForURL(/\/demo\/callback\?error=access_denied/);
+      // The demo app got access_denied, and (being the demo) shows Wardgate's reasons.
+      expect(await page.locator('#error').textContent()).toBe('access_denied');
+      expect(await page.locator('#decision-outcome').textContent()).toBe('step_up');
+      expect(await page.locator('#decision-findings').textContent()).toContain('off_shift');
+      await page.screenshot({ path: `${SCREENSHOTS}/demo-refused.png`, fullPage: true });
     } finally {
       await context.close();
     }

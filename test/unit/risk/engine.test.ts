@@ -70,6 +70,16 @@ describe('risk engine', () => {
     expect(d.determiningRules).toEqual(['threshold:stepUp']);
   });
 
+  it('judges a report_only rule against the final outcome, whatever the rule order', async () => {
+    const p = policy({ rules: [
+      { id: 'trial-step-up', description: 'Trial.', when: { finding: 'remote' }, outcome: 'step_up', mode: 'report_only' },
+      { id: 'block-remote', description: 'Enforced.', when: { finding: 'remote' }, outcome: 'deny', mode: 'enforce' },
+    ] });
+    const d = await run([signal('network', [{ code: 'remote', details: {} }])], p);
+    expect(d.outcome).toBe('deny');
+    expect(d.reportOnly).toEqual([{ rule: 'trial-step-up', wouldBe: 'deny' }]);
+  });
+
   it('matches rules on score, client and requested acr', async () => {
     const p = policy({
       weights: { ...DEFAULT_POLICY.weights, remote: 10 },
