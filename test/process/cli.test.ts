@@ -128,4 +128,20 @@ describe('wardgate CLI', () => {
       await running.stop();
     }
   });
+
+  it('explains a decision to the service desk from the reference on a blocked or step-up page', async () => {
+    const { createDb } = await import('../../src/store/db.ts');
+    const knex = createDb({ client: 'sqlite', filename: db.url.slice('sqlite:'.length) });
+    const row = (await knex('decisions').orderBy('at', 'desc').first('id')) as { id: string };
+    await knex.destroy();
+    const shown = await runWardgate(['decisions', 'show', '--id', row.id], env);
+    expect(shown.code, shown.stderr).toBe(0);
+    const out = JSON.parse(shown.stdout) as { outcome: string; username: string; explanation: string[] };
+    expect(out).toMatchObject({ outcome: 'allow', username: 'Cristina.Yang' });
+    expect(out.explanation[0]).toMatch(/^Allowed: score \d+/);
+    expect(out.explanation.join('\n')).toContain('At the known terminal "Ward 3 workstation"');
+    const missing = await runWardgate(['decisions', 'show', '--id', 'no-such-reference'], env);
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toBe('wardgate: decisions show: no decision "no-such-reference"\n');
+  });
 });
