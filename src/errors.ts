@@ -15,6 +15,7 @@ export type ErrorCode =
   | 'account_disabled'
   | 'interaction_expired'
   | 'payload_too_large'
+  | 'webauthn_failed'
   | 'internal_error';
 
 const defaultStatus: Record<ErrorCode, number> = {
@@ -29,6 +30,7 @@ const defaultStatus: Record<ErrorCode, number> = {
   account_disabled: 403,
   interaction_expired: 400,
   payload_too_large: 413,
+  webauthn_failed: 400,
   internal_error: 500,
 };
 

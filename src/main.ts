@@ -18,6 +18,8 @@ import { createSites, type Sites } from './hospital/sites.ts';
 import { createShifts } from './hospital/shifts.ts';
 import { createTerminals, type Terminals } from './hospital/terminals.ts';
 import { createAuditLog } from './audit/log.ts';
+import { createWebAuthnStore } from './store/webauthn.ts';
+import { createWebAuthn, relyingPartyOf } from './webauthn/service.ts';
 import { describeDevice } from './device/user-agent.ts';
 import { createGeoLookup } from './geo/geoip.ts';
 import type { RiskDeps } from './oidc/interactions/routes.ts';
@@ -171,9 +173,15 @@ export async function startWardgate(config: Config, options: { logDestination?: 
     const failures = createFailedAttemptStore(database);
     const ports = createRiskPorts(database, { sites, terminals });
     const throttle = createThrottle(failures);
-    const assessor = createAssessor({ ports, signals: SIGNALS, policies, decisions, audit: createAuditLog(database), observer: metrics, log });
+    const audit = createAuditLog(database);
+    const assessor = createAssessor({ ports, signals: SIGNALS, policies, decisions, audit, observer: metrics, log });
+    const webauthnStore = createWebAuthnStore(database);
+    const webauthn = createWebAuthn({ store: webauthnStore, audit, rp: relyingPartyOf(issuer) });
     const risk: RiskDeps = {
       assessor,
+      webauthn,
+      states: webauthnStore,
+      activePolicy: () => policies.active(),
       throttle,
       history: createSignInHistory(createHistoryStore(database), ports),
       zoneOf: async (ip) => ((await sites.containing(ip)) ? 'on_premises' : 'remote'),

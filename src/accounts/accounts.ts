@@ -18,6 +18,8 @@ export interface User {
   roles: string[];
   fhirUser: string | null;
   disabled: boolean;
+  /** Epoch ms. */
+  createdAt: number;
 }
 
 export const newUserSchema = z
@@ -42,6 +44,7 @@ export function toUser(row: UserRow): User {
     roles: JSON.parse(row.roles) as string[],
     fhirUser: row.fhir_user,
     disabled: Boolean(row.disabled),
+    createdAt: Number(row.created_at),
   };
 }
 

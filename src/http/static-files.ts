@@ -1,5 +1,9 @@
-/** The few static assets Wardgate serves itself (no CDN, no third-party assets). */
+/**
+ * The few static assets Wardgate serves itself (no CDN, no third-party assets): its stylesheet,
+ * logo and page scripts from public/, and @simplewebauthn/browser's bundle from the installed package.
+ */
 import fs from 'node:fs';
+import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Middleware } from 'koa';
@@ -14,6 +18,10 @@ export function createStaticFiles(prefix = '/static/'): Middleware {
     const type = TYPES[path.extname(name)];
     if (type) files.set(prefix + name, { body: fs.readFileSync(path.join(publicDir, name)), type });
   }
+  const require = createRequire(import.meta.url);
+  // The package exports only its modules; its browser bundle sits two folders above the CommonJS entry.
+  const webauthnBrowser = path.resolve(path.dirname(require.resolve('@simplewebauthn/browser')), '../dist/bundle/index.umd.min.js');
+  files.set(`${prefix}vendor/simplewebauthn-browser.js`, { body: fs.readFileSync(webauthnBrowser), type: TYPES['.js']! });
   return async (ctx, next) => {
     const file = ctx.method === 'GET' || ctx.method === 'HEAD' ? files.get(ctx.path) : undefined;
     if (!file) return next();

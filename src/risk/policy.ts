@@ -97,6 +97,8 @@ export const policySchema = z
       })
       .strict(),
     signals: z.partialRecord(z.enum(SIGNAL_IDS), signalSettings).default({}),
+    /** Security keys: offered after a trusted sign-in, required once graceDays have passed since the account was created. */
+    enrollment: z.object({ graceDays: z.number().int().min(0).max(3650) }).strict().default({ graceDays: 14 }),
     rules: z.array(ruleSchema).superRefine((rules, ctx) => {
       const seen = new Set<string>();
       rules.forEach((rule, i) => {
@@ -166,6 +168,7 @@ export const DEFAULT_POLICY: Policy = policySchema.parse({
   velocity: { windowMinutes: 15, userFailures: 5, ipFailures: 20, sprayingUsernames: 5 },
   sessionLifetimes: { maxHours: 12, defaultHours: 8 },
   signals: {},
+  enrollment: { graceDays: 14 },
   rules: [
     { id: 'deny-country-not-allowed', description: 'Sign-ins from outside the allowed countries are blocked.', when: { finding: 'country_not_allowed' }, outcome: 'deny', mode: 'enforce' },
     { id: 'deny-impossible-travel', description: 'A sign-in that implies faster travel than an airliner since the last one is blocked.', when: { finding: 'impossible_travel' }, outcome: 'deny', mode: 'enforce' },

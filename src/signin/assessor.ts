@@ -103,6 +103,12 @@ export function createAssessor(deps: AssessorDeps) {
       return decision;
     },
 
+    /** A recorded decision's outcome and session lifetime, by its id. */
+    async decision(id: string): Promise<{ outcome: string; sessionLifetime: number } | undefined> {
+      const row = await deps.decisions.find(id);
+      return row && { outcome: row.outcome, sessionLifetime: row.session_lifetime ?? 0 };
+    },
+
     /** The same evaluation with nothing written: for the simulator and for testing drafts. */
     async simulate(context: RiskContext, policy?: VersionedPolicy): Promise<Decision> {
       return evaluate(context, policy ?? (await deps.policies.active()), deps.ports, { signals: deps.signals });

@@ -80,6 +80,11 @@ describe.skipIf(chromiumUnavailable())('sign-in in Chromium', () => {
 
         await page.getByLabel('Password').fill('grey-demo-passphrase');
         await page.getByRole('button', { name: 'Sign in', exact: true }).click();
+        // Trusted, and no security key yet: Wardgate offers to register one. Not now.
+        await expect.poll(() => page.getByRole('heading', { level: 1 }).textContent()).toBe('Register a security key');
+        expect(await fitsScreen(page)).toBe(true);
+        await page.screenshot({ path: `${SCREENSHOTS}/enroll-offer-${viewport.name}.png`, fullPage: true });
+        await page.getByRole('button', { name: 'Not now, continue' }).click();
         await page.waitForURL(/\/demo\/callback/);
         expect(await page.locator('#acr').textContent()).toBe('urn:wardgate:acr:1fa');
         expect(await page.locator('#amr').textContent()).toBe('pwd');
@@ -114,7 +119,7 @@ describe.skipIf(chromiumUnavailable())('sign-in in Chromium', () => {
       await page.getByLabel('Username').fill('j.okafor');
       await page.getByLabel('Password').fill('okafor-demo-passphrase');
       await page.getByRole('button', { name: 'Sign in', exact: true }).click();
-      await expect.poll(() => page.getByRole('heading', { level: 1 }).textContent()).toBe('Stronger proof needed');
+      await expect.poll(() => page.getByRole('heading', { level: 1 }).textContent()).toBe('You need a security key for this sign-in');
       expect(await page.locator('#decision-reference').textContent()).toMatch(/^[0-9a-f-]{36}$/);
       await page.screenshot({ path: `${SCREENSHOTS}/step-up.png`, fullPage: true });
       await page.getByRole('link', { name: 'Return to the application' }).click();

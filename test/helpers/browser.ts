@@ -53,6 +53,15 @@ export class TestBrowser {
   }
 }
 
+/** Declines the offer to register a security key, when the page makes it. */
+export async function declineEnrollment(browser: TestBrowser, step: { res: Response; url: string; leftTo?: string }) {
+  if (step.leftTo) return step;
+  const html = await step.res.text();
+  const skip = html.match(/action="(\/interaction\/[^"]+\/enroll\/skip)"/);
+  if (!skip) return { ...step, html };
+  return browser.postForm(browser.origin + skip[1], {});
+}
+
 export function formAction(html: string, pattern: RegExp): string {
   const match = html.match(pattern);
   if (!match) throw new Error(`no form matching ${pattern} in page:\n${html.slice(0, 2000)}`);
@@ -71,6 +80,13 @@ export async function signIn(browser: TestBrowser, authorizationUrl: string, cre
   step = await browser.postForm(browser.origin + login, credentials);
   if (step.leftTo) return { callback: step.leftTo, page: '' };
   html = await step.res.text();
+  // A trusted sign-in without a security key is offered to register one; these tests decline.
+  const skip = html.match(/action="\/interaction\/[^"]+\/enroll\/skip"/);
+  if (skip) {
+    step = await browser.postForm(browser.origin + formAction(html, /action="\/interaction\/[^"]+\/enroll\/skip"/), {});
+    if (step.leftTo) return { callback: step.leftTo, page: '' };
+    html = await step.res.text();
+  }
   const confirm = html.match(/action="\/interaction\/[^"]+\/confirm"/);
   if (!confirm) return { callback: undefined, page: html, status: step.res.status };
   step = await browser.postForm(browser.origin + formAction(html, /action="\/interaction\/[^"]+\/confirm"/), {});

@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as oidc from 'openid-client';
 import { createTestDatabase, databaseUnavailable, type TestDatabase } from '../helpers/database.ts';
 import { startTestServer, type TestServer } from '../helpers/server.ts';
-import { TestBrowser, formAction } from '../helpers/browser.ts';
+import { TestBrowser, declineEnrollment, formAction } from '../helpers/browser.ts';
 import { createRelyingParty, type RelyingParty } from '../helpers/relying-party.ts';
 import { TEST_SITE } from '../helpers/hospital.ts';
 
@@ -70,7 +70,9 @@ describe.skipIf(databaseUnavailable())('the default policy', () => {
     let html = await step.res.text();
     if (!html.includes('/login"')) return refused(step.res.status, html);
     step = await browser.postForm(browser.origin + formAction(html, /action="\/interaction\/[^"]+\/login"/), { username, password: options.password ?? PASSWORD });
+    step = await declineEnrollment(browser, step);
     if (step.leftTo) return finish(rp, step.leftTo, started);
+    if ('html' in step && typeof step.html === 'string') return refused(step.res.status, step.html);
     html = await step.res.text();
     return refused(step.res.status, html);
   }
@@ -94,7 +96,8 @@ describe.skipIf(databaseUnavailable())('the default policy', () => {
     expect(result.kind).toBe('refused');
     if (result.kind !== 'refused') return;
     expect(result.status).toBe(200);
-    expect(result.page).toContain('Stronger proof needed');
+    // These clinicians have no security key yet: the page says where and how to get one.
+    expect(result.page).toContain('You need a security key for this sign-in');
     // No code is ever issued for a step_up decision: the relying app receives access_denied.
     const back = await browser.follow(new URL(result.returnTo!, server.issuer).href);
     expect(new URL(back.leftTo!).searchParams.get('error')).toBe('access_denied');
@@ -247,14 +250,14 @@ describe.skipIf(databaseUnavailable())('sessions, records and limits', () => {
     const browser = await server.browser();
     const first = await ehr.start({ scope: 'openid' });
     const page = await browser.follow(first.url);
-    const login = await browser.postForm(browser.origin + formAction(await page.res.text(), /action="\/interaction\/[^"]+\/login"/), { username: 'o.hunt', password: PASSWORD });
+    const login = await declineEnrollment(browser, await browser.postForm(browser.origin + formAction(await page.res.text(), /action="\/interaction\/[^"]+\/login"/), { username: 'o.hunt', password: PASSWORD }));
     expect(login.leftTo).toMatch(/code=/);
 
     const stronger = await ehr.start({ scope: 'openid', acr_values: 'phr' });
     const step = await browser.follow(stronger.url);
     const html = await step.res.text();
     expect(html).not.toContain('name="password"');
-    expect(html).toContain('Stronger proof needed');
+    expect(html).toContain('You need a security key for this sign-in');
     const row = await server.db('decisions').where({ phase: 'session' }).first();
     expect(JSON.parse(row.findings).map((f: { code: string }) => f.code)).toContain('phr_requested');
 

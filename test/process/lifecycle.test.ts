@@ -38,7 +38,11 @@ describe('wardgate start', () => {
       expect(loginPage).toContain('Wardgate demo app');
       const action = formAction(loginPage, /action="\/interaction\/[^"]+\/login"/);
       // First-party demo client: no consent page; the redirect lands back on /demo/callback.
-      const result = await browser.postForm(issuer + action, { username: 'm.grey', password: 'grey-demo-passphrase' });
+      const offered = await browser.postForm(issuer + action, { username: 'm.grey', password: 'grey-demo-passphrase' });
+      // A trusted sign-in without a security key is offered to register one; this test declines.
+      const offer = await offered.res.text();
+      expect(offer).toContain('Register a security key');
+      const result = await browser.postForm(issuer + formAction(offer, /action="\/interaction\/[^"]+\/enroll\/skip"/), {});
       expect(result.url).toMatch(/\/demo\/callback\?/);
       expect(result.res.status).toBe(200);
       const page = await result.res.text();
@@ -57,7 +61,7 @@ describe('wardgate start', () => {
       const toLogin2 = await other.follow(`${issuer}/demo/login`, { method: 'POST' });
       const action2 = formAction(await toLogin2.res.text(), /action="\/interaction\/[^"]+\/login"/);
       const stepped = await other.postForm(issuer + action2, { username: 'j.okafor', password: 'okafor-demo-passphrase' });
-      expect(await stepped.res.text()).toContain('Stronger proof needed');
+      expect(await stepped.res.text()).toContain('You need a security key for this sign-in');
     } finally {
       expect(await running.stop()).toBe(0);
     }

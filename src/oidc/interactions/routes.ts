@@ -25,7 +25,12 @@ import { ACCEPT_CH, requestedAcrOf, riskContextFrom } from '../../signin/context
 import type { SignInHistory } from '../../signin/history.ts';
 import type { Throttle } from '../../signin/throttle.ts';
 import type { Zone } from '../../store/failed-attempts.ts';
-import { PASSWORD_LOGIN } from '../acr.ts';
+import type { AuthenticationResponseJSON, RegistrationResponseJSON } from '@simplewebauthn/server';
+import { AppError, isAppError } from '../../errors.ts';
+import { ACR_PHR, PASSWORD_LOGIN } from '../acr.ts';
+import type { VersionedPolicy } from '../../risk/policy.ts';
+import type { WebAuthnStore } from '../../store/webauthn.ts';
+import type { WebAuthn } from '../../webauthn/service.ts';
 import { grantConsent } from './consent.ts';
 import { ACR_UPGRADE } from './policy.ts';
 
@@ -50,6 +55,9 @@ const SCOPE_TEXT: Record<string, string> = {
 
 export interface RiskDeps {
   assessor: Assessor;
+  webauthn: WebAuthn;
+  states: WebAuthnStore;
+  activePolicy(): Promise<VersionedPolicy>;
   throttle: Throttle;
   history: SignInHistory;
   zoneOf(ip: string): Promise<Zone>;
@@ -92,18 +100,96 @@ export function createInteractionRoutes({ provider, accounts, views, metrics, lo
     return { context, clientName: client.name };
   };
 
-  /** Ends the interaction with access_denied and shows why; the link returns to the relying app. */
-  const refuse = async (ctx: ParameterizedContext, decision: Decision, clientName: string) => {
-    const blocked = decision.outcome === 'deny';
-    const returnUrl = await provider.interactionResult(
+  const STATE_TTL_MS = 10 * 60_000;
+
+  /** The URL that ends the interaction with access_denied (the relying app learns no more). */
+  const deniedUrl = (ctx: ParameterizedContext, decision: Decision) =>
+    provider.interactionResult(
       ctx.req,
       ctx.res,
-      { error: 'access_denied', error_description: blocked ? `Sign-in blocked (reference ${decision.decisionId})` : `Stronger proof needed (reference ${decision.decisionId})` },
+      { error: 'access_denied', error_description: decision.outcome === 'deny' ? `Sign-in blocked (reference ${decision.decisionId})` : `Stronger proof needed (reference ${decision.decisionId})` },
       { mergeWithLastSubmission: false },
     );
+
+  /** Renders the step-up page: the WebAuthn button when the person has a key, else how to get one. */
+  const stepUpPage = async (ctx: ParameterizedContext, uid: string, data: { clientName: string; reference: string; userId?: string; error?: string }, status = 200) => {
+    const canStepUp = data.userId ? await risk.webauthn.hasCredential(data.userId) : false;
+    const returnUrl = await deniedUrl(ctx, { decisionId: data.reference, outcome: 'step_up' } as Decision);
     ctx.type = 'html';
-    ctx.status = blocked ? 403 : 200;
-    ctx.body = views.render(blocked ? 'blocked' : 'step-up', { clientName, reference: decision.decisionId, returnUrl });
+    ctx.status = status;
+    ctx.body = canStepUp
+      ? views.render('step-up', { ...data, canStepUp, returnUrl, action: `/interaction/${uid}/webauthn/step-up`, optionsUrl: `/interaction/${uid}/webauthn/step-up/options` })
+      : views.render('enroll-needed', { ...data, returnUrl });
+  };
+
+  /**
+   * A decision other than allow: deny shows the blocked page; step_up continues to WebAuthn when
+   * the person has a key (remembering that the password was right), else explains how to get one.
+   * Either way no code is issued here, and the relying app receives access_denied if they leave.
+   */
+  const refuse = async (ctx: ParameterizedContext, decision: Decision, clientName: string, stepUp?: { uid: string; userId: string; passwordAt: number | null }) => {
+    if (decision.outcome === 'step_up' && stepUp && (await risk.webauthn.hasCredential(stepUp.userId))) {
+      await risk.states.putState({ interaction_uid: stepUp.uid, user_id: stepUp.userId, decision_id: decision.decisionId, stage: 'step_up', password_at: stepUp.passwordAt, expires_at: risk.now().getTime() + STATE_TTL_MS });
+      return stepUpPage(ctx, stepUp.uid, { clientName, reference: decision.decisionId, userId: stepUp.userId });
+    }
+    if (decision.outcome === 'step_up') return stepUpPage(ctx, stepUp?.uid ?? '', { clientName, reference: decision.decisionId });
+    const returnUrl = await deniedUrl(ctx, decision);
+    ctx.type = 'html';
+    ctx.status = 403;
+    ctx.body = views.render('blocked', { clientName, reference: decision.decisionId, returnUrl });
+  };
+
+  /** Finishes the sign-in; oidc-provider then redirects to the relying app with a code. */
+  const finishLogin = async (ctx: ParameterizedContext, login: { userId: string; acr: string; amr: string[]; lifetime: number; decisionId: string }) => {
+    await risk.states.deleteState(ctx.params.uid as string);
+    await provider.interactionFinished(
+      ctx.req,
+      ctx.res,
+      {
+        login: {
+          accountId: login.userId,
+          acr: login.acr,
+          amr: login.amr,
+          remember: false,
+          // Read by ttl.Session (oidc/provider.ts): the session lifetime the decision allows.
+          wardgateSessionLifetime: login.lifetime,
+          wardgateDecisionId: login.decisionId,
+        },
+      },
+      { mergeWithLastSubmission: false },
+    );
+  };
+
+  /** After a step-up, the session lasts the policy's default lifetime. */
+  const steppedUpLifetime = async () => Math.round((await risk.activePolicy()).document.sessionLifetimes.defaultHours * 3600);
+
+  const TRUSTED = ['known_terminal', 'on_premises', 'on_shift'];
+
+  /**
+   * Allowed: finish, unless the person has no security key yet and sits in a trusted context, where
+   * registering one is offered (and required once the policy's grace period has passed).
+   */
+  const allow = async (ctx: ParameterizedContext, uid: string, user: { id: string; createdAt: number }, decision: Decision) => {
+    const trusted = TRUSTED.every((code) => decision.findings.some((f) => f.code === code));
+    if (trusted && !(await risk.webauthn.hasCredential(user.id))) {
+      await risk.states.putState({ interaction_uid: uid, user_id: user.id, decision_id: decision.decisionId, stage: 'enroll', password_at: risk.now().getTime(), expires_at: risk.now().getTime() + STATE_TTL_MS });
+      return enrollOffer(ctx, uid, user);
+    }
+    await finishLogin(ctx, { userId: user.id, acr: PASSWORD_LOGIN.acr, amr: [...PASSWORD_LOGIN.amr], lifetime: decision.sessionLifetime, decisionId: decision.decisionId });
+  };
+
+  const enrollmentRequired = async (createdAt: number) => risk.now().getTime() - createdAt > (await risk.activePolicy()).document.enrollment.graceDays * 86_400_000;
+
+  const enrollOffer = async (ctx: ParameterizedContext, uid: string, user: { createdAt: number }, error?: string) => {
+    ctx.type = 'html';
+    ctx.status = error ? 400 : 200;
+    ctx.body = views.render('enroll-offer', {
+      required: await enrollmentRequired(user.createdAt),
+      action: `/interaction/${uid}/webauthn/register`,
+      optionsUrl: `/interaction/${uid}/webauthn/register/options`,
+      skipAction: `/interaction/${uid}/enroll/skip`,
+      error,
+    });
   };
 
   /** Judges what needs no password; true when the sign-in was refused (and the page is set). */
@@ -137,7 +223,8 @@ export function createInteractionRoutes({ provider, accounts, views, metrics, lo
         if (user && !user.disabled) {
           const { context, clientName } = await contextFor(ctx, details, { id: user.id, username: user.username });
           const decision = await risk.assessor.assess(context, 'session');
-          await refuse(ctx, decision.outcome === 'allow' ? { ...decision, outcome: 'step_up' } : decision, clientName);
+          // phr cannot come from a password: even an allow continues to the security key.
+          await refuse(ctx, decision.outcome === 'allow' ? { ...decision, outcome: 'step_up' } : decision, clientName, { uid: details.uid, userId: user.id, passwordAt: null });
           return;
         }
       }
@@ -197,28 +284,165 @@ export function createInteractionRoutes({ provider, accounts, views, metrics, lo
     if (decision.outcome !== 'allow') {
       await risk.history.record({ ...context, user }, decision.outcome);
       metrics.signIn(decision.outcome === 'deny' ? 'blocked' : 'step_up');
-      await refuse(ctx, decision, client.name);
+      await refuse(ctx, decision, client.name, { uid: details.uid, userId: user.id, passwordAt: context.at.getTime() });
       return;
     }
     await risk.history.record({ ...context, user }, 'success');
     metrics.signIn('success');
     log.info({ event: 'sign_in', result: 'success', sub: user.id, ip, client: client.id, decisionId: decision.decisionId }, 'signed in');
-    await provider.interactionFinished(
-      ctx.req,
-      ctx.res,
-      {
-        login: {
-          accountId: user.id,
-          acr: PASSWORD_LOGIN.acr,
-          amr: [...PASSWORD_LOGIN.amr],
-          remember: false,
-          // Read by ttl.Session (oidc/provider.ts): the decision's session lifetime.
-          wardgateSessionLifetime: decision.sessionLifetime,
-          wardgateDecisionId: decision.decisionId,
-        },
-      },
-      { mergeWithLastSubmission: false },
-    );
+    await allow(ctx, details.uid, { id: user.id, createdAt: result.user.createdAt }, decision);
+  });
+
+  // WebAuthn, step by step: options (JSON, fetched by public/webauthn.js), then the ceremony's
+  // result posted as a normal form, so that every outcome is an ordinary page or redirect.
+  const json = bodyParser({ enableTypes: ['json'], jsonLimit: `${bodyLimitBytes}b` });
+
+  /** Only the page Wardgate served may ask for a challenge (and JSON forces a CORS preflight). */
+  const sameOriginJson = async (ctx: ParameterizedContext, next: () => Promise<unknown>) => {
+    const site = ctx.get('sec-fetch-site');
+    if ((site && site !== 'same-origin') || !ctx.is('application/json')) ctx.throw(403, 'Security key requests must come from the Wardgate page.');
+    await next();
+  };
+
+  const stateFor = async (uid: string, stage: 'step_up' | 'enroll') => {
+    const state = await risk.states.findState(uid, risk.now().getTime());
+    return state && state.stage === stage ? state : undefined;
+  };
+
+  router.post('/webauthn/:ceremony/options', sameOriginJson, json, async (ctx) => {
+    ctx.state.route = 'interaction:webauthn_options';
+    const details = await provider.interactionDetails(ctx.req, ctx.res);
+    const ceremony = ctx.params.ceremony;
+    if (ceremony === 'passkey') {
+      if (details.prompt.name !== 'login') ctx.throw(400, 'This sign-in step has already been completed.');
+      ctx.body = await risk.webauthn.authenticationOptions('passkey', details.uid, null);
+      return;
+    }
+    if (ceremony === 'step-up') {
+      const state = await stateFor(details.uid, 'step_up');
+      if (!state) return ctx.throw(400, 'There is no step-up waiting in this sign-in. Start again.');
+      ctx.body = await risk.webauthn.authenticationOptions('step_up', details.uid, state.user_id);
+      return;
+    }
+    if (ceremony === 'register') {
+      const state = await stateFor(details.uid, 'enroll');
+      const user = state && (await accounts.findById(state.user_id));
+      if (!state || !user) return ctx.throw(400, 'Registering a key is only offered right after a trusted sign-in. Start again.');
+      ctx.body = await risk.webauthn.registrationOptions({ id: user.id, username: user.username, displayName: user.displayName }, 'register', details.uid);
+      return;
+    }
+    ctx.throw(404, 'There is nothing at this address.');
+  });
+
+  const responseForm = z.object({ response: z.string().min(2).max(64 * 1024), nickname: z.string().max(100).optional() });
+
+  const parseResponse = <T>(ctx: ParameterizedContext): { response: T; nickname?: string } | undefined => {
+    const form = responseForm.safeParse(ctx.request.body ?? {});
+    if (!form.success) return undefined;
+    try {
+      return { response: JSON.parse(form.data.response) as T, nickname: form.data.nickname };
+    } catch {
+      return undefined;
+    }
+  };
+
+  router.post('/webauthn/step-up', body, async (ctx) => {
+    ctx.state.route = 'interaction:webauthn_step_up';
+    const details = await provider.interactionDetails(ctx.req, ctx.res);
+    const state = await stateFor(details.uid, 'step_up');
+    const client = await clientOf(details);
+    if (!state) return ctx.throw(400, 'There is no step-up waiting in this sign-in. Start again.');
+    const posted = parseResponse<AuthenticationResponseJSON>(ctx);
+    try {
+      if (!posted) throw new AppError('webauthn_failed', 'The security key response could not be read.');
+      const proof = await risk.webauthn.verifyAuthentication({ response: posted.response, ceremony: 'step_up', binding: details.uid, expectedUserId: state.user_id });
+      const withPassword = state.password_at !== null || (details.session?.amr as string[] | undefined)?.includes('pwd');
+      metrics.signIn('success');
+      log.info({ event: 'step_up', result: 'success', sub: state.user_id, client: client.id, decisionId: state.decision_id }, 'stepped up with a security key');
+      await finishLogin(ctx, {
+        userId: state.user_id,
+        acr: ACR_PHR,
+        amr: withPassword ? ['pwd', proof.method, 'user', 'mfa'] : [proof.method, 'user', 'mfa'],
+        lifetime: await steppedUpLifetime(),
+        decisionId: state.decision_id,
+      });
+    } catch (error) {
+      if (!isAppError(error, 'webauthn_failed')) throw error;
+      log.info({ event: 'step_up', result: 'failed', reason: error.details?.reason, sub: state.user_id, client: client.id }, 'security key refused');
+      const reason = error.details?.reason;
+      if (reason === 'too_many_failures') {
+        await risk.states.deleteState(details.uid);
+        return refuse(ctx, { decisionId: state.decision_id, outcome: 'deny' } as Decision, client.name);
+      }
+      return stepUpPage(ctx, details.uid, { clientName: client.name, reference: state.decision_id, userId: state.user_id, error: error.message }, 400);
+    }
+  });
+
+  router.post('/webauthn/passkey', body, async (ctx) => {
+    ctx.state.route = 'interaction:webauthn_passkey';
+    const details = await provider.interactionDetails(ctx.req, ctx.res);
+    if (details.prompt.name !== 'login') ctx.throw(400, 'This sign-in step has already been completed.');
+    const client = await clientOf(details);
+    if (await refusedBeforePassword(ctx, details)) return;
+    const posted = parseResponse<AuthenticationResponseJSON>(ctx);
+    let proof: Awaited<ReturnType<WebAuthn['verifyAuthentication']>>;
+    try {
+      if (!posted) throw new AppError('webauthn_failed', 'The security key response could not be read.');
+      proof = await risk.webauthn.verifyAuthentication({ response: posted.response, ceremony: 'passkey', binding: details.uid, expectedUserId: null });
+    } catch (error) {
+      if (!isAppError(error, 'webauthn_failed')) throw error;
+      return renderLogin(ctx, { uid: details.uid, clientName: client.name, passkeyError: error.message }, 400);
+    }
+    const account = await accounts.findById(proof.userId);
+    if (!account || account.disabled) return renderLogin(ctx, { uid: details.uid, clientName: client.name, error: DISABLED }, 403);
+    const user = { id: account.id, username: account.username };
+    const { context } = await contextFor(ctx, details, user);
+    // A verified key is phishing-resistant proof, and the context is still judged: deny still denies.
+    const decision = await risk.assessor.assess(context, 'password');
+    if (decision.outcome === 'deny') {
+      await risk.history.record({ ...context, user }, 'deny');
+      metrics.signIn('blocked');
+      return refuse(ctx, decision, client.name);
+    }
+    await risk.history.record({ ...context, user }, 'success');
+    metrics.signIn('success');
+    log.info({ event: 'sign_in', result: 'success', method: 'passkey', sub: user.id, client: client.id, decisionId: decision.decisionId }, 'signed in with a security key');
+    await finishLogin(ctx, {
+      userId: user.id,
+      acr: ACR_PHR,
+      amr: [proof.method, 'user', 'mfa'],
+      lifetime: decision.outcome === 'allow' ? decision.sessionLifetime : await steppedUpLifetime(),
+      decisionId: decision.decisionId,
+    });
+  });
+
+  router.post('/webauthn/register', body, async (ctx) => {
+    ctx.state.route = 'interaction:webauthn_register';
+    const details = await provider.interactionDetails(ctx.req, ctx.res);
+    const state = await stateFor(details.uid, 'enroll');
+    const user = state && (await accounts.findById(state.user_id));
+    if (!state || !user) return ctx.throw(400, 'Registering a key is only offered right after a trusted sign-in. Start again.');
+    const posted = parseResponse<RegistrationResponseJSON>(ctx);
+    try {
+      if (!posted) throw new AppError('webauthn_failed', 'The security key response could not be read.');
+      await risk.webauthn.verifyRegistration({ response: posted.response, ceremony: 'register', binding: details.uid, userId: user.id, nickname: posted.nickname });
+    } catch (error) {
+      if (!isAppError(error, 'webauthn_failed')) throw error;
+      return enrollOffer(ctx, details.uid, user, error.message);
+    }
+    const decision = await risk.assessor.decision(state.decision_id);
+    await finishLogin(ctx, { userId: user.id, acr: PASSWORD_LOGIN.acr, amr: [...PASSWORD_LOGIN.amr], lifetime: decision?.sessionLifetime ?? (await steppedUpLifetime()), decisionId: state.decision_id });
+  });
+
+  router.post('/enroll/skip', body, async (ctx) => {
+    ctx.state.route = 'interaction:enroll_skip';
+    const details = await provider.interactionDetails(ctx.req, ctx.res);
+    const state = await stateFor(details.uid, 'enroll');
+    const user = state && (await accounts.findById(state.user_id));
+    if (!state || !user) return ctx.throw(400, 'There is nothing to skip here. Start again.');
+    if (await enrollmentRequired(user.createdAt)) return enrollOffer(ctx, details.uid, user, 'Registering a security key is required for your account now.');
+    const decision = await risk.assessor.decision(state.decision_id);
+    await finishLogin(ctx, { userId: user.id, acr: PASSWORD_LOGIN.acr, amr: [...PASSWORD_LOGIN.amr], lifetime: decision?.sessionLifetime ?? (await steppedUpLifetime()), decisionId: state.decision_id });
   });
 
   router.post('/confirm', body, async (ctx) => {

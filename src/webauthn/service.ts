@@ -1,0 +1,268 @@
+/**
+ * WebAuthn ceremonies with @simplewebauthn/server, written as a checklist. Challenges are random,
+ * single-use, bound to one interaction (or enrollment link) and one ceremony type, and live two
+ * minutes. An assertion must come from a credential of the expected user, with user verification,
+ * for this origin and RP ID; a counter that goes backwards is refused and audited (one that stays
+ * 0, as synced passkeys do, is allowed). Failures are counted per interaction and audited.
+ */
+import crypto from 'node:crypto';
+import {
+  generateAuthenticationOptions,
+  generateRegistrationOptions,
+  verifyAuthenticationResponse,
+  verifyRegistrationResponse,
+  type AuthenticationResponseJSON,
+  type AuthenticatorTransport,
+  type RegistrationResponseJSON,
+} from '@simplewebauthn/server';
+import { isoBase64URL, parseAuthenticatorData } from '@simplewebauthn/server/helpers';
+import type { AuditLog } from '../audit/log.ts';
+import { AppError } from '../errors.ts';
+import type { ChallengeRow, CredentialRow, WebAuthnStore } from '../store/webauthn.ts';
+
+export const CHALLENGE_TTL_MS = 2 * 60_000;
+export const MAX_FAILURES_PER_INTERACTION = 5;
+export const ENROLLMENT_LINK_TTL_MS = 24 * 3600_000;
+
+export type Ceremony = ChallengeRow['ceremony'];
+
+export interface RelyingParty {
+  rpId: string;
+  rpName: string;
+  origin: string;
+}
+
+export function relyingPartyOf(issuer: string): RelyingParty {
+  const url = new URL(issuer);
+  return { rpId: url.hostname, rpName: 'Wardgate', origin: url.origin };
+}
+
+export interface Credential {
+  id: string;
+  nickname: string;
+  deviceType: 'singleDevice' | 'multiDevice';
+  backedUp: boolean;
+  transports: string[];
+  aaguid: string | null;
+  createdAt: string;
+  lastUsedAt: string | null;
+}
+
+function toCredential(row: CredentialRow): Credential {
+  return {
+    id: row.id,
+    nickname: row.nickname,
+    deviceType: row.device_type,
+    backedUp: Boolean(row.backed_up),
+    transports: JSON.parse(row.transports) as string[],
+    aaguid: row.aaguid,
+    createdAt: new Date(row.created_at).toISOString(),
+    lastUsedAt: row.last_used_at ? new Date(row.last_used_at).toISOString() : null,
+  };
+}
+
+/** RFC 8176: a device-bound key is hardware (hwk); a synced passkey is software (swk). */
+export function amrMethodOf(deviceType: 'singleDevice' | 'multiDevice'): 'hwk' | 'swk' {
+  return deviceType === 'multiDevice' ? 'swk' : 'hwk';
+}
+
+export const hashToken = (token: string) => crypto.createHash('sha256').update(token).digest('hex');
+
+function challengeOf(response: { response: { clientDataJSON: string } }): string {
+  try {
+    const clientData = JSON.parse(isoBase64URL.toUTF8String(response.response.clientDataJSON)) as { challenge?: unknown };
+    if (typeof clientData.challenge === 'string' && clientData.challenge.length <= 128) return clientData.challenge;
+  } catch {
+    // fall through
+  }
+  throw new AppError('webauthn_failed', 'The security key response could not be read.', { details: { reason: 'malformed_response' } });
+}
+
+export function createWebAuthn(deps: { store: WebAuthnStore; audit: AuditLog; rp: RelyingParty; now?: () => number }) {
+  const { store, audit, rp } = deps;
+  const now = deps.now ?? Date.now;
+
+  const fail = async (reason: string, message: string, context: { binding: string; userId?: string | null; challenge?: string; credentialId?: string }) => {
+    if (context.challenge) await store.setChallengeOutcome(context.challenge, 'failure');
+    await audit.append({ type: 'webauthn.failed', actor: context.userId ?? null, subject: context.binding, data: { reason, credentialId: context.credentialId ?? null } });
+    return new AppError('webauthn_failed', message, { details: { reason } });
+  };
+
+  const issueChallenge = async (challenge: string, ceremony: Ceremony, binding: string, userId: string | null) => {
+    await store.insertChallenge({ challenge, ceremony, binding, user_id: userId, expires_at: now() + CHALLENGE_TTL_MS, consumed_at: null, outcome: null });
+  };
+
+  return {
+    async credentialsOf(userId: string): Promise<Credential[]> {
+      return (await store.credentialsOf(userId)).map(toCredential);
+    },
+
+    async hasCredential(userId: string): Promise<boolean> {
+      return (await store.countCredentials(userId)) > 0;
+    },
+
+    async registrationOptions(user: { id: string; username: string; displayName: string }, ceremony: 'register' | 'enroll_link', binding: string) {
+      const existing = await store.credentialsOf(user.id);
+      const options = await generateRegistrationOptions({
+        rpName: rp.rpName,
+        rpID: rp.rpId,
+        userName: user.username,
+        userDisplayName: user.displayName,
+        userID: isoBase64URL.toBuffer(isoBase64URL.fromUTF8String(user.id)),
+        timeout: CHALLENGE_TTL_MS,
+        attestationType: 'none',
+        excludeCredentials: existing.map((c) => ({ id: c.id, transports: JSON.parse(c.transports) as AuthenticatorTransport[] })),
+        authenticatorSelection: { residentKey: 'preferred', userVerification: 'required' },
+      });
+      await issueChallenge(options.challenge, ceremony, binding, user.id);
+      return options;
+    },
+
+    async verifyRegistration(input: { response: RegistrationResponseJSON; ceremony: 'register' | 'enroll_link'; binding: string; userId: string; nickname?: string }): Promise<Credential> {
+      // 1. The challenge is ours, live, unused, for this ceremony and this interaction or link.
+      const challenge = challengeOf(input.response);
+      const issued = await store.consumeChallenge(challenge, input.ceremony, input.binding, now());
+      if (!issued || issued.user_id !== input.userId) throw await fail('challenge_invalid', 'This security key request has expired or was already used. Start again.', { binding: input.binding, userId: input.userId });
+      // 2. The attestation verifies for our origin and RP ID, with user verification.
+      let verified;
+      try {
+        verified = await verifyRegistrationResponse({ response: input.response, expectedChallenge: challenge, expectedOrigin: rp.origin, expectedRPID: rp.rpId, requireUserVerification: true });
+      } catch (error) {
+        throw await fail('verification_failed', 'The security key could not be registered.', { binding: input.binding, userId: input.userId, challenge });
+      }
+      if (!verified.verified || !verified.registrationInfo) throw await fail('verification_failed', 'The security key could not be registered.', { binding: input.binding, userId: input.userId, challenge });
+      // 3. Keep the public key, never more.
+      const info = verified.registrationInfo;
+      const count = await store.countCredentials(input.userId);
+      const row: CredentialRow = {
+        id: info.credential.id,
+        user_id: input.userId,
+        public_key: isoBase64URL.fromBuffer(info.credential.publicKey),
+        counter: info.credential.counter,
+        transports: JSON.stringify(input.response.response.transports ?? []),
+        aaguid: info.aaguid ?? null,
+        device_type: info.credentialDeviceType,
+        backed_up: info.credentialBackedUp,
+        nickname: (input.nickname?.trim() || `Security key ${count + 1}`).slice(0, 100),
+        created_at: now(),
+        last_used_at: null,
+      };
+      await store.insertCredential(row);
+      await store.setChallengeOutcome(challenge, 'success');
+      await audit.append({ type: 'webauthn.registered', actor: input.userId, subject: input.userId, data: { credentialId: row.id, deviceType: row.device_type, ceremony: input.ceremony } });
+      return toCredential(row);
+    },
+
+    async authenticationOptions(ceremony: 'step_up' | 'passkey', binding: string, userId: string | null) {
+      const allow = userId ? await store.credentialsOf(userId) : [];
+      const options = await generateAuthenticationOptions({
+        rpID: rp.rpId,
+        timeout: CHALLENGE_TTL_MS,
+        userVerification: 'required',
+        allowCredentials: allow.map((c) => ({ id: c.id, transports: JSON.parse(c.transports) as AuthenticatorTransport[] })),
+      });
+      await issueChallenge(options.challenge, ceremony, binding, userId);
+      return options;
+    },
+
+    /**
+     * Verifies an assertion. For a step-up, `expectedUserId` is the person whose password was
+     * checked; for passkey sign-in it is null and the credential names the person.
+     */
+    async verifyAuthentication(input: { response: AuthenticationResponseJSON; ceremony: 'step_up' | 'passkey'; binding: string; expectedUserId: string | null }): Promise<{ userId: string; credentialId: string; method: 'hwk' | 'swk' }> {
+      const ctx = { binding: input.binding, userId: input.expectedUserId };
+      // 1. Not after too many failures in this interaction.
+      if ((await store.failuresFor(input.binding)) >= MAX_FAILURES_PER_INTERACTION) {
+        throw await fail('too_many_failures', 'Too many attempts with a security key. Start the sign-in again.', ctx);
+      }
+      // 2. A live, unused challenge of this ceremony, issued for this interaction.
+      const challenge = challengeOf(input.response);
+      const issued = await store.consumeChallenge(challenge, input.ceremony, input.binding, now());
+      if (!issued) throw await fail('challenge_invalid', 'This security key request has expired or was already used. Try again.', ctx);
+      const withChallenge = { ...ctx, challenge };
+      // 3. A credential we know, belonging to the person signing in.
+      const credential = await store.findCredential(input.response.id);
+      if (!credential) throw await fail('unknown_credential', 'This security key is not registered with Wardgate.', { ...withChallenge, credentialId: input.response.id });
+      if (input.expectedUserId && credential.user_id !== input.expectedUserId) {
+        throw await fail('credential_of_other_user', 'This security key belongs to someone else.', { ...withChallenge, credentialId: credential.id });
+      }
+      const userHandle = input.response.response.userHandle;
+      if (userHandle && isoBase64URL.toUTF8String(userHandle) !== credential.user_id) {
+        throw await fail('user_handle_mismatch', 'This security key response does not match its owner.', { ...withChallenge, credentialId: credential.id });
+      }
+      // 4. The counter must not go backwards (0 staying 0 is a synced passkey).
+      let reported: number;
+      try {
+        reported = parseAuthenticatorData(isoBase64URL.toBuffer(input.response.response.authenticatorData)).counter;
+      } catch {
+        throw await fail('malformed_response', 'The security key response could not be read.', { ...withChallenge, credentialId: credential.id });
+      }
+      const stored = Number(credential.counter);
+      if ((reported > 0 || stored > 0) && reported <= stored) {
+        await audit.append({ type: 'webauthn.counter_regression', actor: credential.user_id, subject: credential.id, data: { stored, reported, binding: input.binding } });
+        throw await fail('counter_regression', 'This security key may have been cloned. Call the service desk.', { ...withChallenge, userId: credential.user_id, credentialId: credential.id });
+      }
+      // 5. Signature, origin, RP ID, user presence and user verification.
+      let verified;
+      try {
+        verified = await verifyAuthenticationResponse({
+          response: input.response,
+          expectedChallenge: challenge,
+          expectedOrigin: rp.origin,
+          expectedRPID: rp.rpId,
+          requireUserVerification: true,
+          credential: { id: credential.id, publicKey: isoBase64URL.toBuffer(credential.public_key), counter: stored, transports: JSON.parse(credential.transports) as AuthenticatorTransport[] },
+        });
+      } catch (error) {
+        throw await fail((error as Error).message.includes('verif') ? 'user_not_verified' : 'verification_failed', 'The security key could not be verified.', { ...withChallenge, userId: credential.user_id, credentialId: credential.id });
+      }
+      if (!verified.verified) throw await fail('verification_failed', 'The security key could not be verified.', { ...withChallenge, credentialId: credential.id });
+      // 6. Record the new counter atomically: a parallel replay of the same assertion loses here.
+      if (!(await store.advanceCounter(credential.id, stored, verified.authenticationInfo.newCounter, now()))) {
+        throw await fail('replay', 'This security key response was already used.', { ...withChallenge, credentialId: credential.id });
+      }
+      await store.setChallengeOutcome(challenge, 'success');
+      await audit.append({ type: 'webauthn.asserted', actor: credential.user_id, subject: credential.id, data: { ceremony: input.ceremony, binding: input.binding } });
+      return { userId: credential.user_id, credentialId: credential.id, method: amrMethodOf(credential.device_type) };
+    },
+
+    async rename(userId: string, credentialId: string, nickname: string): Promise<void> {
+      const clean = nickname.trim();
+      if (!clean || clean.length > 100) throw new AppError('invalid_input', 'nickname: must be 1-100 characters');
+      if (!(await store.renameCredential(credentialId, userId, clean))) throw new AppError('not_found', 'No such security key.');
+    },
+
+    /** Removes one credential; the last one cannot be removed without IT (reset). */
+    async remove(userId: string, credentialId: string): Promise<void> {
+      if ((await store.countCredentials(userId)) <= 1) throw new AppError('conflict', 'This is your last security key. Ask IT to remove it, so that you are never left without one.');
+      if (!(await store.deleteCredential(credentialId, userId))) throw new AppError('not_found', 'No such security key.');
+      await audit.append({ type: 'webauthn.removed', actor: userId, subject: credentialId, data: {} });
+    },
+
+    /** IT: clears every credential of a user. */
+    async reset(userId: string, by: string): Promise<number> {
+      const removed = await store.deleteCredentialsOf(userId);
+      await audit.append({ type: 'webauthn.reset', actor: by, subject: userId, data: { removed } });
+      return removed;
+    },
+
+    /** IT: a one-time link (24 h) with which a user without a key enrolls one. */
+    async createEnrollmentLink(userId: string, by: string, issuer: string): Promise<{ url: string; expiresAt: string }> {
+      const token = crypto.randomBytes(32).toString('base64url');
+      const expiresAt = now() + ENROLLMENT_LINK_TTL_MS;
+      await store.insertLink({ token_hash: hashToken(token), user_id: userId, created_by: by, created_at: now(), expires_at: expiresAt, used_at: null });
+      await audit.append({ type: 'webauthn.enrollment_link', actor: by, subject: userId, data: { expiresAt } });
+      return { url: `${issuer}/enroll/${token}`, expiresAt: new Date(expiresAt).toISOString() };
+    },
+
+    async liveLink(token: string) {
+      return store.findLiveLink(hashToken(token), now());
+    },
+
+    async useLink(token: string): Promise<boolean> {
+      return store.useLink(hashToken(token), now());
+    },
+  };
+}
+
+export type WebAuthn = ReturnType<typeof createWebAuthn>;
