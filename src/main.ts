@@ -20,6 +20,7 @@ import { createTerminals, type Terminals } from './hospital/terminals.ts';
 import { createAuditLog } from './audit/log.ts';
 import { createWebAuthnStore } from './store/webauthn.ts';
 import { createWebAuthn, relyingPartyOf } from './webauthn/service.ts';
+import { createEnrollmentLinkRoutes } from './webauthn/enrollment-routes.ts';
 import { describeDevice } from './device/user-agent.ts';
 import { createGeoLookup } from './geo/geoip.ts';
 import type { RiskDeps } from './oidc/interactions/routes.ts';
@@ -188,12 +189,13 @@ export async function startWardgate(config: Config, options: { logDestination?: 
       touchTerminal: (id, at) => terminals.touch(id, new Date(at)),
       now: () => new Date(),
     };
+    provider.use(createEnrollmentLinkRoutes({ webauthn, accounts, views, bodyLimitBytes: config.bodyLimitBytes }).routes());
     provider.use(createInteractionRoutes({ provider, accounts, views, metrics, log, bodyLimitBytes: config.bodyLimitBytes, risk }).routes());
     provider.use(createEnrollmentRoutes({ terminals, views, issuer, bodyLimitBytes: config.bodyLimitBytes }).routes());
     if (config.demo) provider.use(createDemoRoutes({ issuer, views, secureCookies: https, latestDecision: (userId) => decisions.latestFor(userId), decisionById: (id) => decisions.find(id) }).routes());
 
     const removeExpired = () =>
-      Promise.all([payloads.deleteExpired(Date.now()), throttle.prune(Date.now())]).then(
+      Promise.all([payloads.deleteExpired(Date.now()), throttle.prune(Date.now()), webauthnStore.deleteChallengesBefore(Date.now() - 3600_000)]).then(
         ([removed, attempts]) => (removed || attempts) && log.info({ removed, attempts }, 'expired sessions, codes, tokens and failed-attempt records removed'),
         (error: unknown) => log.warn({ err: error }, 'expired artifact cleanup failed'),
       );

@@ -3,6 +3,7 @@
  * The `wardgate` command. Every failure prints one line, `wardgate: <what was wrong>`, and exits
  * non-zero; results go to stdout as JSON so scripts can read them.
  */
+import os from 'node:os';
 import { parseArgs } from 'node:util';
 import { loadConfig, type Config } from '../config.ts';
 import { isAppError } from '../errors.ts';
@@ -21,6 +22,9 @@ import { createUserStore } from '../store/users.ts';
 import type { Db } from '../store/db.ts';
 import type { SecretBox } from '../crypto/secret-box.ts';
 import { explain } from '../risk/explain.ts';
+import { createAuditLog } from '../audit/log.ts';
+import { createWebAuthnStore } from '../store/webauthn.ts';
+import { createWebAuthn, relyingPartyOf } from '../webauthn/service.ts';
 import type { Decision } from '../risk/types.ts';
 import { createDecisionStore } from '../store/decisions.ts';
 
@@ -31,6 +35,8 @@ const USAGE = `usage: wardgate <command>
   keys list                     list keys (ids, algorithms, state; never key material)
   users create --username U --display-name N [--email E] [--roles a,b] [--fhir-user URL] (--password-stdin | --no-password)
   users disable --username U    disable an account, end its sessions, revoke its tokens
+  users enroll-link --username U       a one-time link (24 hours) to register a security key
+  users reset-credentials --username U remove every security key of a user (audited)
   clients create --name N [--id ID] [--redirect-uri URI]... [--post-logout-redirect-uri URI]...
                  [--grant-type T]... [--auth-method client_secret_basic|client_secret_post|none]
                  [--scope S] [--sensitivity standard|high] [--first-party] [--backchannel-logout-uri URI]
@@ -173,6 +179,19 @@ async function users(config: Config, sub: string | undefined, args: string[]) {
       print(user);
     });
   }
+  if (sub === 'enroll-link' || sub === 'reset-credentials') {
+    const { values } = parseArgs({ args, strict: true, options: { username: { type: 'string' } } });
+    if (!values.username) throw new UsageError(`users ${sub}: --username is required`);
+    return withDatabase(config, async (db) => {
+      const accounts = createAccounts(createUserStore(db), createPayloadStore(db));
+      const user = await accounts.findByUsername(values.username!);
+      if (!user) throw new UsageError(`users ${sub}: no user "${values.username}"`);
+      const webauthn = createWebAuthn({ store: createWebAuthnStore(db), audit: createAuditLog(db), rp: relyingPartyOf(config.issuer) });
+      const by = `cli:${os.userInfo().username}`;
+      if (sub === 'enroll-link') print({ username: user.username, ...(await webauthn.createEnrollmentLink(user.id, by, config.issuer)) });
+      else print({ username: user.username, removed: await webauthn.reset(user.id, by) });
+    });
+  }
   if (sub === 'disable') {
     const { values } = parseArgs({ args, strict: true, options: { username: { type: 'string' } } });
     if (!values.username) throw new UsageError('users disable: --username is required');
@@ -183,7 +202,7 @@ async function users(config: Config, sub: string | undefined, args: string[]) {
       print({ username: user.username, disabled: true, ...(await accounts.disable(user.id)) });
     });
   }
-  throw new UsageError(`users: expected "create" or "disable"${sub ? ` (got "${sub}")` : ''}`);
+  throw new UsageError(`users: expected "create", "disable", "enroll-link" or "reset-credentials"${sub ? ` (got "${sub}")` : ''}`);
 }
 
 async function clients(config: Config, sub: string | undefined, args: string[]) {
