@@ -21,6 +21,7 @@ import { createAuditLog } from './audit/log.ts';
 import { createWebAuthnStore } from './store/webauthn.ts';
 import { createWebAuthn, relyingPartyOf } from './webauthn/service.ts';
 import { createEnrollmentLinkRoutes } from './webauthn/enrollment-routes.ts';
+import { createAccountRoutes, registerAccountClient } from './oidc/account/routes.ts';
 import { describeDevice } from './device/user-agent.ts';
 import { createGeoLookup } from './geo/geoip.ts';
 import type { RiskDeps } from './oidc/interactions/routes.ts';
@@ -148,6 +149,7 @@ export async function startWardgate(config: Config, options: { logDestination?: 
     let demo: DemoSummary | undefined;
     await withStartupLock(db, async () => {
       await runBootstrap(config, { accounts, clients, log });
+      await registerAccountClient(clients, clientStore, issuer);
       if (config.demo) demo = await seedDemo({ accounts, clients, clientStore, sites, terminals, shifts: createShifts(db!), issuer });
     });
 
@@ -189,6 +191,7 @@ export async function startWardgate(config: Config, options: { logDestination?: 
       touchTerminal: (id, at) => terminals.touch(id, new Date(at)),
       now: () => new Date(),
     };
+    provider.use(createAccountRoutes({ provider, accounts, webauthn, views, issuer, secureCookies: https, bodyLimitBytes: config.bodyLimitBytes }).routes());
     provider.use(createEnrollmentLinkRoutes({ webauthn, accounts, views, bodyLimitBytes: config.bodyLimitBytes }).routes());
     provider.use(createInteractionRoutes({ provider, accounts, views, metrics, log, bodyLimitBytes: config.bodyLimitBytes, risk }).routes());
     provider.use(createEnrollmentRoutes({ terminals, views, issuer, bodyLimitBytes: config.bodyLimitBytes }).routes());

@@ -6,6 +6,7 @@
 import Router from '@koa/router';
 import * as oidc from 'openid-client';
 import type { Views } from '../http/views.ts';
+import { createFirstPartyClient } from '../oidc/first-party-client.ts';
 import { explainFinding } from '../risk/explain.ts';
 import type { Finding } from '../risk/types.ts';
 import { DEMO_CLIENT_ID } from './seed.ts';
@@ -45,20 +46,7 @@ function present(row: DemoDecision | undefined) {
 
 export function createDemoRoutes(deps: DemoDeps) {
   const router = new Router({ prefix: '/demo' });
-  const redirectUri = `${deps.issuer}/demo/callback`;
-  let discovered: Promise<oidc.Configuration> | undefined;
-  const configuration = () => {
-    discovered ??= oidc
-      .discovery(new URL(deps.issuer), DEMO_CLIENT_ID, undefined, oidc.None(), {
-        execute: new URL(deps.issuer).protocol === 'http:' ? [oidc.allowInsecureRequests] : [],
-      })
-      .catch((error: unknown) => {
-        discovered = undefined;
-        throw error;
-      });
-    return discovered;
-  };
-  const cookieOptions = { httpOnly: true, sameSite: 'lax' as const, signed: true, path: '/demo', secure: deps.secureCookies };
+  const client = createFirstPartyClient({ issuer: deps.issuer, clientId: DEMO_CLIENT_ID, callbackPath: '/demo/callback', cookieName: COOKIE, cookiePath: '/demo', secureCookies: deps.secureCookies });
 
   router.use(async (ctx, next) => {
     ctx.state.route = `demo:${ctx.path.split('/')[2] || 'home'}`;
@@ -77,29 +65,14 @@ export function createDemoRoutes(deps: DemoDeps) {
   });
 
   router.post('/login', async (ctx) => {
-    const config = await configuration();
-    const verifier = oidc.randomPKCECodeVerifier();
-    const state = oidc.randomState();
-    const nonce = oidc.randomNonce();
-    ctx.cookies.set(COOKIE, JSON.stringify({ verifier, state, nonce }), { ...cookieOptions, maxAge: 10 * 60 * 1000 });
-    const url = oidc.buildAuthorizationUrl(config, {
-      redirect_uri: redirectUri,
-      scope: 'openid profile email roles fhirUser',
-      code_challenge: await oidc.calculatePKCECodeChallenge(verifier),
-      code_challenge_method: 'S256',
-      state,
-      nonce,
-    });
     ctx.status = 303;
-    ctx.redirect(url.href);
+    ctx.redirect(await client.start(ctx, { scope: 'openid profile email roles fhirUser' }));
   });
 
   router.get('/callback', async (ctx) => {
-    const saved = ctx.cookies.get(COOKIE, { signed: true });
-    if (!saved) return ctx.throw(400, 'The demo sign-in expired or was started in another browser. Start again from /demo.');
-    const { verifier, state, nonce } = JSON.parse(saved) as { verifier: string; state: string; nonce: string };
-    ctx.cookies.set(COOKIE, null, cookieOptions);
-    if (typeof ctx.query.error === 'string' && ctx.query.state === state) {
+    const pending = client.pending(ctx);
+    if (!pending) return ctx.throw(400, 'The demo sign-in expired or was started in another browser. Start again from /demo.');
+    if (typeof ctx.query.error === 'string' && ctx.query.state === pending.state) {
       // Wardgate refused (step-up or block): what the app received, and, this being the demo, why.
       const description = typeof ctx.query.error_description === 'string' ? ctx.query.error_description : '';
       const reference = /[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/.exec(description)?.[0];
@@ -107,15 +80,8 @@ export function createDemoRoutes(deps: DemoDeps) {
       ctx.body = deps.views.render('demo/refused', { error: ctx.query.error, description, decision: present(reference ? await deps.decisionById(reference) : undefined) });
       return;
     }
-    const config = await configuration();
-    const tokens = await oidc
-      .authorizationCodeGrant(config, new URL(ctx.originalUrl, deps.issuer), {
-        pkceCodeVerifier: verifier,
-        expectedState: state,
-        expectedNonce: nonce,
-        idTokenExpected: true,
-      })
-      .catch((error: unknown) => ctx.throw(400, `The sign-in did not complete: ${(error as Error).message}`));
+    const config = await client.configuration();
+    const tokens = await client.finish(ctx, pending).catch((error: unknown) => ctx.throw(400, `The sign-in did not complete: ${(error as Error).message}`));
     const idToken = tokens.claims()!;
     const claims = await oidc.fetchUserInfo(config, tokens.access_token, idToken.sub);
     const decision = present(await deps.latestDecision(idToken.sub));

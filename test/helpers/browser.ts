@@ -56,7 +56,7 @@ export class TestBrowser {
 /** Declines the offer to register a security key, when the page makes it. */
 export async function declineEnrollment(browser: TestBrowser, step: { res: Response; url: string; leftTo?: string }) {
   if (step.leftTo) return step;
-  const html = await step.res.text();
+  const html = await step.res.clone().text();
   const skip = html.match(/action="(\/interaction\/[^"]+\/enroll\/skip)"/);
   if (!skip) return { ...step, html };
   return browser.postForm(browser.origin + skip[1], {});
