@@ -144,4 +144,25 @@ describe('wardgate CLI', () => {
     expect(missing.code).toBe(1);
     expect(missing.stderr).toBe('wardgate: decisions show: no decision "no-such-reference"\n');
   });
+
+  it('issues a one-time security-key enrollment link and resets a user\'s keys, both audited', async () => {
+    const link = await runWardgate(['users', 'enroll-link', '--username', 'cristina.yang'], env);
+    expect(link.code, link.stderr).toBe(0);
+    const out = JSON.parse(link.stdout) as { url: string; expiresAt: string };
+    expect(out.url).toMatch(/^http:\/\/localhost:\d+\/enroll\/[A-Za-z0-9_-]{43}$/);
+    expect(Date.parse(out.expiresAt) - Date.now()).toBeGreaterThan(23.9 * 3600_000);
+    const reset = await runWardgate(['users', 'reset-credentials', '--username', 'cristina.yang'], env);
+    expect(reset.code, reset.stderr).toBe(0);
+    expect(JSON.parse(reset.stdout)).toEqual({ username: 'Cristina.Yang', removed: 0 });
+    const { createDb } = await import('../../src/store/db.ts');
+    const knex = createDb({ client: 'sqlite', filename: db.url.slice('sqlite:'.length) });
+    const types = (await knex('audit_log').select('type')).map((r: { type: string }) => r.type);
+    const links = await knex('webauthn_enrollment_links').select('token_hash');
+    await knex.destroy();
+    expect(types).toEqual(expect.arrayContaining(['webauthn.enrollment_link', 'webauthn.reset']));
+    // Only the link's hash is stored, never the link.
+    expect(JSON.stringify(links)).not.toContain(out.url.split('/').pop());
+    const unknown = await runWardgate(['users', 'enroll-link', '--username', 'nobody'], env);
+    expect(unknown.stderr).toBe('wardgate: users enroll-link: no user "nobody"\n');
+  });
 });
