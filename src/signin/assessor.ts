@@ -2,6 +2,12 @@
  * Assessing a sign-in: evaluate the context with the active policy, then record the decision (with
  * its findings, rules, policy version and context), append it to the audit log and count it.
  * `simulate` runs the same evaluation and records nothing.
+ *
+ * Which policy is active: without `decisionPorts` (SQLite) it is read for every decision. With them
+ * (PostgreSQL, where a decision's reads are one statement that also returns the active version),
+ * the decision is made with the policy this process last read, and kept only if every read
+ * reported that version; otherwise the policy is read again and the decision made again with it.
+ * So a version activated by any process applies from the next decision on, at no extra round trip.
  */
 import type { AuditLog } from '../audit/log.ts';
 import type { Policies } from '../policy/policies.ts';
@@ -20,8 +26,20 @@ export interface DecisionObserver {
   decided(decision: Decision, phase: Phase, seconds: number): void;
 }
 
+/** Ports for one decision that also tell which policy version was active when they read. */
+export interface DecisionPorts {
+  ports: RiskPorts;
+  /** The active policy version each database read of this decision saw; empty when none read. */
+  policyVersions(): readonly (number | null)[];
+}
+
+/** How many times one decision is made again because the active policy changed meanwhile (then the last stands). */
+const MAX_REEVALUATIONS = 3;
+
 export interface AssessorDeps {
   ports: RiskPorts;
+  /** New ports for each decision (see above); without them the active policy is read per decision. */
+  decisionPorts?: () => DecisionPorts;
   signals: readonly Signal[];
   policies: Policies;
   decisions: DecisionStore;
@@ -43,8 +61,24 @@ export function createAssessor(deps: AssessorDeps) {
     /** Evaluates with the active policy and counts the decision; records nothing. */
     async evaluate(context: RiskContext, phase: Phase): Promise<Decision> {
       const started = process.hrtime.bigint();
-      const policy = await deps.policies.active();
-      const decision = await evaluate(context, policy, deps.ports, { signals: deps.signals, phase: phase === 'pre_password' ? 'pre_password' : 'full' });
+      const options = { signals: deps.signals, phase: phase === 'pre_password' ? ('pre_password' as const) : ('full' as const) };
+      let decision: Decision;
+      if (!deps.decisionPorts) {
+        decision = await evaluate(context, await deps.policies.active(), deps.ports, options);
+      } else {
+        let policy = await deps.policies.cached();
+        let scope = deps.decisionPorts();
+        decision = await evaluate(context, policy, scope.ports, options);
+        const confirmed = (versions: readonly (number | null)[]) => versions.length > 0 && versions.every((version) => version === policy.version);
+        for (let remade = 0; !confirmed(scope.policyVersions()) && remade < MAX_REEVALUATIONS; remade++) {
+          // Another version was active when the data was read, or nothing was read to tell: read the policy.
+          const active = await deps.policies.refresh();
+          if (active.version === policy.version) break;
+          policy = active;
+          scope = deps.decisionPorts();
+          decision = await evaluate(context, policy, scope.ports, options);
+        }
+      }
       deps.observer.decided(decision, phase, Number(process.hrtime.bigint() - started) / 1e9);
       return decision;
     },
