@@ -28,8 +28,9 @@ import type { RiskDeps } from './oidc/interactions/routes.ts';
 import { createPolicies } from './policy/policies.ts';
 import type { RiskPorts } from './risk/ports.ts';
 import { SIGNALS } from './risk/signals/index.ts';
-import { createAssessor, type Assessor } from './signin/assessor.ts';
+import { createAssessor, type Assessor, type DecisionPorts } from './signin/assessor.ts';
 import { createSignInHistory } from './signin/history.ts';
+import { createDecisionSnapshotPorts, createSnapshotPorts } from './signin/snapshot-ports.ts';
 import { createThrottle } from './signin/throttle.ts';
 import { createDecisionStore } from './store/decisions.ts';
 import { createFailedAttemptStore } from './store/failed-attempts.ts';
@@ -48,11 +49,12 @@ import { createInteractionRoutes } from './oidc/interactions/routes.ts';
 import { ensureKeys, loadKeys } from './oidc/keys.ts';
 import { createAdapterFactory } from './oidc/knex-adapter.ts';
 import { createProvider } from './oidc/provider.ts';
-import { checkDatabase, createDb, type Db } from './store/db.ts';
+import { checkDatabase, createDb, isPostgres, type Db } from './store/db.ts';
 import { createClientStore } from './store/clients.ts';
 import { createKeyStore } from './store/keys.ts';
 import { migrateLatest, withStartupLock } from './store/migrate.ts';
 import { createPayloadStore } from './store/oidc-payloads.ts';
+import { createRiskSnapshotStore } from './store/risk-snapshot.ts';
 import { createUserStore } from './store/users.ts';
 
 export interface Wardgate {
@@ -74,9 +76,29 @@ export function openSecretBox(config: Config): SecretBox {
 
 /**
  * The risk engine's ports over the hospital services, the stores, geoip-lite and ua-parser-js.
- * Every port reads; nothing here writes, so the same ports serve simulation.
+ * Every port reads; nothing here writes, so the same ports serve simulation. On PostgreSQL the
+ * database ports are answered by one prepared statement per decision (signin/snapshot-ports.ts),
+ * and `forDecision` gives each decision its own ports that also report the active policy version
+ * (signin/assessor.ts); on SQLite, in process, each port keeps its own query (as it does on
+ * PostgreSQL with `perPortQueries`, for comparison).
  */
-export function createRiskPorts(db: Db, services: { sites: Sites; terminals: Terminals }): RiskPorts {
+export function createRiskPorts(
+  db: Db,
+  services: { sites: Sites; terminals: Terminals },
+  options: { perPortQueries?: boolean } = {},
+): RiskPorts & { forDecision?: () => DecisionPorts } {
+  const adapters = { geo: createGeoLookup(), devices: { describe: describeDevice } };
+  if (isPostgres(db) && !options.perPortQueries) {
+    const snapshots = createRiskSnapshotStore(db);
+    return {
+      ...createSnapshotPorts((request) => snapshots.read(request)),
+      ...adapters,
+      forDecision() {
+        const scope = createDecisionSnapshotPorts((request) => snapshots.read(request));
+        return { ports: { ...scope.ports, ...adapters }, policyVersions: scope.policyVersions };
+      },
+    };
+  }
   const shifts = createShifts(db);
   const history = createHistoryStore(db);
   const failures = createFailedAttemptStore(db);
@@ -84,8 +106,7 @@ export function createRiskPorts(db: Db, services: { sites: Sites; terminals: Ter
     shifts: { overlapping: (userId, from, to) => shifts.overlapping(userId, from, to) },
     terminals: { identify: (credential) => services.terminals.identify(credential) },
     sites: { containing: (ip) => services.sites.containing(ip), countries: () => services.sites.countries() },
-    geo: createGeoLookup(),
-    devices: { describe: describeDevice },
+    ...adapters,
     history: {
       async lastSuccess(userId, before) {
         const row = await history.lastSuccess(userId, before.getTime());
@@ -177,7 +198,7 @@ export async function startWardgate(config: Config, options: { logDestination?: 
     const ports = createRiskPorts(database, { sites, terminals });
     const throttle = createThrottle(failures);
     const audit = createAuditLog(database);
-    const assessor = createAssessor({ ports, signals: SIGNALS, policies, decisions, audit, observer: metrics, log });
+    const assessor = createAssessor({ ports, decisionPorts: ports.forDecision, signals: SIGNALS, policies, decisions, audit, observer: metrics, log });
     const webauthnStore = createWebAuthnStore(database);
     const webauthn = createWebAuthn({ store: webauthnStore, audit, rp: relyingPartyOf(issuer) });
     const risk: RiskDeps = {

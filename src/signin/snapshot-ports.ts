@@ -1,0 +1,100 @@
+/**
+ * The risk engine's database ports answered together (PostgreSQL): calls made in one run of
+ * synchronous code are queued and sent at its end (queueMicrotask) as one statement,
+ * store/risk-snapshot.ts. The engine starts every signal at once and each signal calls its ports
+ * before it first waits, so one decision's reads are one round trip; a call that comes later, or
+ * asks a part the queued statement already asks, goes in the next statement: it costs a round
+ * trip, never a wrong answer.
+ *
+ * Each port answers what its per-table counterpart answers (hospital/shifts.ts `overlapping`,
+ * hospital/terminals.ts `identify`, hospital/sites.ts `containing` and `countries`, and the
+ * history and failures ports of main.ts), including the answers given without a query: a
+ * credential that cannot be one, an address that is not an IP. test/postgres/risk-snapshot.test.ts
+ * compares the two on the same data.
+ */
+import { ipToHex } from '../hospital/networks.ts';
+import { hashSecret } from '../hospital/terminals.ts';
+import type { RiskPorts } from '../risk/ports.ts';
+import type { Snapshot, SnapshotRequest } from '../store/risk-snapshot.ts';
+
+export type DatabasePorts = Pick<RiskPorts, 'shifts' | 'terminals' | 'sites' | 'history' | 'failures'>;
+
+/** A terminal credential is 32 random bytes in base64url (hospital/terminals.ts): anything else is not looked up. */
+const CREDENTIAL_SHAPE = /^[A-Za-z0-9_-]{43}$/;
+
+export function createSnapshotPorts(read: (request: SnapshotRequest) => Promise<Snapshot>): DatabasePorts {
+  let queued: { request: SnapshotRequest; answer: Promise<Snapshot> } | null = null;
+
+  /** Adds a part to the queued statement (to a new one when the queued one already asks for it). */
+  function ask<K extends keyof SnapshotRequest>(part: K, value: NonNullable<SnapshotRequest[K]>): Promise<Snapshot> {
+    if (!queued || queued.request[part] !== undefined) {
+      const request: SnapshotRequest = {};
+      const { promise, resolve, reject } = Promise.withResolvers<Snapshot>();
+      const batch = { request, answer: promise };
+      queued = batch;
+      queueMicrotask(() => {
+        if (queued === batch) queued = null;
+        read(request).then(resolve, reject);
+      });
+    }
+    queued.request[part] = value;
+    return queued.answer;
+  }
+
+  return {
+    shifts: {
+      async overlapping(userId, from, to) {
+        const { shifts } = await ask('shifts', { userId, from: from.getTime(), to: to.getTime() });
+        return shifts.map((r) => ({ id: r.id, siteId: r.site_id, timezone: r.timezone, start: new Date(r.starts_at), end: new Date(r.ends_at), kind: r.kind }));
+      },
+    },
+    terminals: {
+      async identify(credential) {
+        if (!CREDENTIAL_SHAPE.test(credential)) return null;
+        const { terminal } = await ask('terminal', { credentialHash: hashSecret(credential) });
+        if (!terminal || terminal.status === 'pending') return null;
+        return { id: terminal.id, name: terminal.name, siteId: terminal.site_id, unit: terminal.unit, status: terminal.status };
+      },
+    },
+    sites: {
+      async containing(ip) {
+        let ipHex: string;
+        try {
+          ipHex = ipToHex(ip);
+        } catch {
+          return null;
+        }
+        const { site } = await ask('site', { ipHex });
+        return site ? { id: site.id, name: site.name, timezone: site.timezone, country: site.country, latitude: site.latitude, longitude: site.longitude } : null;
+      },
+      async countries() {
+        return (await ask('countries', true)).countries;
+      },
+    },
+    history: {
+      async lastSuccess(userId, before) {
+        const { lastSuccess: row } = await ask('lastSuccess', { userId, before: before.getTime() });
+        return row ? { at: new Date(row.at), country: row.country, latitude: row.latitude, longitude: row.longitude, accuracyKm: row.accuracy_km } : null;
+      },
+      async deviceSeen(userId, fingerprint, since) {
+        return (await ask('deviceSeen', { userId, deviceHash: fingerprint, since: since.getTime() })).deviceSeen;
+      },
+    },
+    failures: {
+      async count({ userId, ip, since }) {
+        return (await ask('failures', { userId, ip, since: since.getTime() })).failures;
+      },
+    },
+  };
+}
+
+/** Ports for one decision, and the active policy version each statement they sent saw (signin/assessor.ts). */
+export function createDecisionSnapshotPorts(read: (request: SnapshotRequest) => Promise<Snapshot>): { ports: DatabasePorts; policyVersions(): readonly (number | null)[] } {
+  const versions: (number | null)[] = [];
+  const ports = createSnapshotPorts(async (request) => {
+    const snapshot = await read(request);
+    versions.push(snapshot.policyVersion);
+    return snapshot;
+  });
+  return { ports, policyVersions: () => versions };
+}
