@@ -219,7 +219,7 @@ export async function startWardgate(config: Config, options: { logDestination?: 
     if (config.demo) provider.use(createDemoRoutes({ issuer, views, secureCookies: https, latestDecision: (userId) => decisions.latestFor(userId), decisionById: (id) => decisions.find(id) }).routes());
 
     const removeExpired = () =>
-      Promise.all([payloads.deleteExpired(Date.now()), throttle.prune(Date.now()), webauthnStore.deleteChallengesBefore(Date.now() - 3600_000)]).then(
+      Promise.all([payloads.deleteExpired(Date.now()), throttle.prune(Date.now()), webauthnStore.deleteChallengesBefore(Date.now() - 3600_000), webauthnStore.deleteStatesBefore(Date.now())]).then(
         ([removed, attempts]) => (removed || attempts) && log.info({ removed, attempts }, 'expired sessions, codes, tokens and failed-attempt records removed'),
         (error: unknown) => log.warn({ err: error }, 'expired artifact cleanup failed'),
       );

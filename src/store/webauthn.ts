@@ -84,6 +84,7 @@ export function createWebAuthnStore(db: Db) {
     putState: (row: SignInStateRow) => states().insert(row).onConflict('interaction_uid').merge(),
     findState: (uid: string, now: number) => states().where({ interaction_uid: uid }).andWhere('expires_at', '>', now).first(),
     deleteState: (uid: string) => states().where({ interaction_uid: uid }).delete(),
+    deleteStatesBefore: (at: number) => states().where('expires_at', '<', at).delete(),
   };
 }
 

@@ -266,6 +266,20 @@ describe.skipIf(databaseUnavailable())('sessions, records and limits', () => {
     expect(await (await browser.follow(again.url)).res.text()).toContain('name="password"');
   });
 
+  it('never carries a password session into a high-sensitivity app: single sign-on there needs the key', async () => {
+    const pharmacy = await createRelyingParty(server, { client_name: 'Pharmacy', first_party: true, sensitivity: 'high' });
+    await server.clinician({ username: 'a.robbins', password: PASSWORD, displayName: 'Dr Arizona Robbins' });
+    const browser = await server.browser();
+    const first = await ehr.start({ scope: 'openid' });
+    const page = await browser.follow(first.url);
+    const login = await declineEnrollment(browser, await browser.postForm(browser.origin + formAction(await page.res.text(), /action="\/interaction\/[^"]+\/login"/), { username: 'a.robbins', password: PASSWORD }));
+    expect(login.leftTo).toMatch(/code=/);
+    const sensitive = await pharmacy.start({ scope: 'openid' });
+    const step = await browser.follow(sensitive.url);
+    expect(step.leftTo).toBeUndefined();
+    expect(await step.res.text()).toContain('You need a security key for this sign-in');
+  });
+
   it('stores every decision and appends it to a verifiable audit log', async () => {
     const rows = await server.db('decisions').select('id');
     const audit = await server.db('audit_log').where({ type: 'sign_in.decision' }).select('data');

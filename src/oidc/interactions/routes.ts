@@ -4,10 +4,12 @@
  * Sign-in is judged by the risk engine twice. Before the password is checked, context that needs
  * no password to judge (a blocked country, an automation client) is refused with a page that says
  * nothing about the password. After a correct password, the whole context decides: allow finishes
- * the sign-in (acr urn:wardgate:acr:1fa, amr pwd, the policy's session lifetime); step_up and deny
- * never issue a code: the person sees why in plain words with a reference for the service desk,
- * and the relying app receives access_denied. The interaction cookie is SameSite=Lax and scoped
- * to this uid, so a cross-site POST finds no interaction.
+ * the sign-in (acr urn:wardgate:acr:1fa, amr pwd, the policy's session lifetime), first offering to
+ * register a security key after a trusted sign-in; step_up continues to a WebAuthn assertion and
+ * only a verified one finishes (acr phr); deny never issues a code. Whoever is refused sees why in
+ * plain words with a reference for the service desk, and the relying app receives access_denied.
+ * The interaction cookie is SameSite=Lax and scoped to this uid, so a cross-site POST finds no
+ * interaction.
  */
 import Router from '@koa/router';
 import { bodyParser } from '@koa/bodyparser';
