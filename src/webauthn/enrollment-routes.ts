@@ -70,10 +70,12 @@ export function createEnrollmentLinkRoutes(deps: { webauthn: WebAuthn; accounts:
     try {
       if (!body.success) throw Object.assign(new Error('The security key response could not be read.'), { code: 'webauthn_failed' });
       const response = JSON.parse(body.data.response) as RegistrationResponseJSON;
-      // Claim the link first, so that two tabs cannot both register with it.
-      if (!(await deps.webauthn.useLink(token))) return invalid(ctx);
-      await deps.webauthn.verifyRegistration({ response, ceremony: 'enroll_link', binding: `link:${hashToken(token)}`, userId: user.id, nickname: body.data.nickname });
+      // The link is claimed once the key has verified: a failed attempt (a challenge that expired
+      // while the key was found, no user verification) leaves it usable, and of two tabs only one
+      // keeps its key.
+      await deps.webauthn.verifyRegistration({ response, ceremony: 'enroll_link', binding: `link:${hashToken(token)}`, userId: user.id, nickname: body.data.nickname, claim: () => deps.webauthn.useLink(token) });
     } catch (error) {
+      if (isAppError(error, 'webauthn_failed') && error.details?.reason === 'link_used') return invalid(ctx);
       if (isAppError(error, 'webauthn_failed') || (error as { code?: string }).code === 'webauthn_failed' || error instanceof SyntaxError) {
         return page(ctx, token, user, (error as Error).message);
       }

@@ -118,7 +118,12 @@ export function createWebAuthn(deps: { store: WebAuthnStore; audit: AuditLog; rp
       return options;
     },
 
-    async verifyRegistration(input: { response: RegistrationResponseJSON; ceremony: 'register' | 'enroll_link'; binding: string; userId: string; nickname?: string }): Promise<Credential> {
+    /**
+     * Verifies a registration and keeps the key. `claim` (an enrollment link's) is called only once
+     * the attestation has verified, just before the key is kept: a failed attempt does not use the
+     * link up, and of two attempts with the same link only the one that claims it keeps its key.
+     */
+    async verifyRegistration(input: { response: RegistrationResponseJSON; ceremony: 'register' | 'enroll_link'; binding: string; userId: string; nickname?: string; claim?: () => Promise<boolean> }): Promise<Credential> {
       // 1. The challenge is ours, live, unused, for this ceremony and this interaction or link.
       const challenge = challengeOf(input.response);
       const issued = await store.consumeChallenge(challenge, input.ceremony, input.binding, now());
@@ -131,7 +136,9 @@ export function createWebAuthn(deps: { store: WebAuthnStore; audit: AuditLog; rp
         throw await fail('verification_failed', 'The security key could not be registered.', { binding: input.binding, userId: input.userId, challenge });
       }
       if (!verified.verified || !verified.registrationInfo) throw await fail('verification_failed', 'The security key could not be registered.', { binding: input.binding, userId: input.userId, challenge });
-      // 3. Keep the public key, never more.
+      // 3. What allowed this registration (an enrollment link) is used now, once.
+      if (input.claim && !(await input.claim())) throw await fail('link_used', 'This registration link has already been used.', { binding: input.binding, userId: input.userId, challenge });
+      // 4. Keep the public key, never more.
       const info = verified.registrationInfo;
       const count = await store.countCredentials(input.userId);
       const row: CredentialRow = {
