@@ -36,9 +36,12 @@
       })
       .catch(function (error) {
         button.disabled = false;
-        show(error && error.name === 'NotAllowedError'
+        var name = error && error.name;
+        show(name === 'NotAllowedError'
           ? 'The security key request was cancelled or timed out. Try again.'
-          : (error && error.message) || 'The security key request failed. Try again.');
+          : name === 'SecurityError'
+            ? 'This page is not at Wardgate\'s own address, so your security key cannot be used here. Go back to the application and sign in again.'
+            : (error && error.message) || 'The security key request failed. Try again.');
       });
   }
   document.querySelectorAll('[data-webauthn]').forEach(function (button) {

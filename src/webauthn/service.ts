@@ -15,7 +15,7 @@ import {
   type AuthenticatorTransport,
   type RegistrationResponseJSON,
 } from '@simplewebauthn/server';
-import { isoBase64URL, parseAuthenticatorData } from '@simplewebauthn/server/helpers';
+import { isoBase64URL } from '@simplewebauthn/server/helpers';
 import type { AuditLog } from '../audit/log.ts';
 import { AppError } from '../errors.ts';
 import type { ChallengeRow, CredentialRow, WebAuthnStore } from '../store/webauthn.ts';
@@ -23,6 +23,8 @@ import type { ChallengeRow, CredentialRow, WebAuthnStore } from '../store/webaut
 export const CHALLENGE_TTL_MS = 2 * 60_000;
 export const MAX_FAILURES_PER_INTERACTION = 5;
 export const ENROLLMENT_LINK_TTL_MS = 24 * 3600_000;
+/** COSE algorithm ids: ES256, EdDSA, RS256. */
+export const SUPPORTED_ALGORITHMS = [-7, -8, -257];
 
 export type Ceremony = ChallengeRow['ceremony'];
 
@@ -113,6 +115,9 @@ export function createWebAuthn(deps: { store: WebAuthnStore; audit: AuditLog; rp
         attestationType: 'none',
         excludeCredentials: existing.map((c) => ({ id: c.id, transports: JSON.parse(c.transports) as AuthenticatorTransport[] })),
         authenticatorSelection: { residentKey: 'preferred', userVerification: 'required' },
+        // ES256 (security keys, passkeys), EdDSA, RS256 (Windows Hello): widely supported, and verified
+        // with stable Node crypto (no experimental post-quantum algorithms).
+        supportedAlgorithmIDs: SUPPORTED_ALGORITHMS,
       });
       await issueChallenge(options.challenge, ceremony, binding, user.id);
       return options;
@@ -197,19 +202,10 @@ export function createWebAuthn(deps: { store: WebAuthnStore; audit: AuditLog; rp
       if (userHandle && isoBase64URL.toUTF8String(userHandle) !== credential.user_id) {
         throw await fail('user_handle_mismatch', 'This security key response does not match its owner.', { ...withChallenge, credentialId: credential.id });
       }
-      // 4. The counter must not go backwards (0 staying 0 is a synced passkey).
-      let reported: number;
-      try {
-        reported = parseAuthenticatorData(isoBase64URL.toBuffer(input.response.response.authenticatorData)).counter;
-      } catch {
-        throw await fail('malformed_response', 'The security key response could not be read.', { ...withChallenge, credentialId: credential.id });
-      }
+      // 4. Signature, origin, RP ID, user presence and user verification. The library is given a
+      //    counter of 0 so that it judges the signature alone; the counter is judged next, and only
+      //    for a response whose signature holds (a forged response cannot raise a cloning alarm).
       const stored = Number(credential.counter);
-      if ((reported > 0 || stored > 0) && reported <= stored) {
-        await audit.append({ type: 'webauthn.counter_regression', actor: credential.user_id, subject: credential.id, data: { stored, reported, binding: input.binding } });
-        throw await fail('counter_regression', 'This security key may have been cloned. Call the service desk.', { ...withChallenge, userId: credential.user_id, credentialId: credential.id });
-      }
-      // 5. Signature, origin, RP ID, user presence and user verification.
       let verified;
       try {
         verified = await verifyAuthenticationResponse({
@@ -218,12 +214,18 @@ export function createWebAuthn(deps: { store: WebAuthnStore; audit: AuditLog; rp
           expectedOrigin: rp.origin,
           expectedRPID: rp.rpId,
           requireUserVerification: true,
-          credential: { id: credential.id, publicKey: isoBase64URL.toBuffer(credential.public_key), counter: stored, transports: JSON.parse(credential.transports) as AuthenticatorTransport[] },
+          credential: { id: credential.id, publicKey: isoBase64URL.toBuffer(credential.public_key), counter: 0, transports: JSON.parse(credential.transports) as AuthenticatorTransport[] },
         });
       } catch (error) {
         throw await fail((error as Error).message.includes('verif') ? 'user_not_verified' : 'verification_failed', 'The security key could not be verified.', { ...withChallenge, userId: credential.user_id, credentialId: credential.id });
       }
       if (!verified.verified) throw await fail('verification_failed', 'The security key could not be verified.', { ...withChallenge, credentialId: credential.id });
+      // 5. The counter must not go backwards (0 staying 0 is a synced passkey): a clone, refused and audited.
+      const reported = verified.authenticationInfo.newCounter;
+      if ((reported > 0 || stored > 0) && reported <= stored) {
+        await audit.append({ type: 'webauthn.counter_regression', actor: credential.user_id, subject: credential.id, data: { stored, reported, binding: input.binding } });
+        throw await fail('counter_regression', 'This security key may have been cloned. Call the service desk.', { ...withChallenge, userId: credential.user_id, credentialId: credential.id });
+      }
       // 6. Record the new counter atomically: a parallel replay of the same assertion loses here.
       if (!(await store.advanceCounter(credential.id, stored, verified.authenticationInfo.newCounter, now()))) {
         throw await fail('replay', 'This security key response was already used.', { ...withChallenge, credentialId: credential.id });
