@@ -10,19 +10,24 @@
  *   same context, so only the engine and the signals run (and, on a second line, geoip-lite and
  *   ua-parser-js live, the in-process adapters every decision also pays for);
  * - whole decision: `assessor.evaluate` (the active policy, then `evaluate` on the real ports from
- *   `createRiskPorts`), which is what a sign-in waits for before anything is written;
+ *   `createRiskPorts`), which is what a sign-in waits for before anything is written; on PostgreSQL
+ *   that is one prepared statement a decision (store/risk-snapshot.ts) with the policy cached, and a
+ *   second line measures the per-port queries with the policy read every time (as before it), after
+ *   checking that both kinds of ports gave the same answer to every call;
  * - record: `assessor.record` (decision row and hash-chained audit entry), on its own line;
- * - then every port alone, sequentially, to show where the time of a decision goes.
+ * - then every port alone (its own query, also on PostgreSQL), sequentially, to show where the time
+ *   of a decision goes, and on PostgreSQL the one statement with the parts the decisions asked.
  * Each measurement warms up first, runs a fixed number of decisions sequentially and then with a
  * fixed number in flight, and stops by itself. The PostgreSQL server is WARDGATE_BENCH_PG_URL
  * (default postgres://postgres@127.0.0.1:5432/postgres); when it does not answer, it is skipped.
- * `--explain` prints each port query's plan (EXPLAIN ANALYZE on PostgreSQL, EXPLAIN QUERY PLAN on SQLite).
+ * `--explain` prints each port query's plan (EXPLAIN ANALYZE on PostgreSQL, EXPLAIN QUERY PLAN on SQLite),
+ * and on PostgreSQL the one statement's generic plan (the plan a prepared statement settles on).
  */
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { parseArgs } from 'node:util';
+import { isDeepStrictEqual, parseArgs } from 'node:util';
 import pg from 'pg';
 import { createAuditLog } from '../src/audit/log.ts';
 import { loadConfig } from '../src/config.ts';
@@ -38,9 +43,11 @@ import type { RiskPorts } from '../src/risk/ports.ts';
 import { SIGNALS } from '../src/risk/signals/index.ts';
 import type { Decision, RiskContext } from '../src/risk/types.ts';
 import { createAssessor } from '../src/signin/assessor.ts';
+import { createSnapshotPorts } from '../src/signin/snapshot-ports.ts';
 import { createDecisionStore } from '../src/store/decisions.ts';
 import { isPostgres, type Db } from '../src/store/db.ts';
 import { createPolicyVersionStore } from '../src/store/policy-versions.ts';
+import { createRiskSnapshotStore, SNAPSHOT_SQL, snapshotParameters, type SnapshotRequest } from '../src/store/risk-snapshot.ts';
 import { generateContexts, generateData, insertData, rowCount, type BenchData } from './risk-data.ts';
 
 const { values: options, positionals } = parseArgs({
@@ -225,9 +232,11 @@ async function serverVersion(db: Db): Promise<string> {
 
 /**
  * Each query a port call sends, with its plan; for sites.containing both an address inside a site
- * network and the last (highest) address outside every one, the longest backward range scan.
+ * network and the last (highest) address outside every one, the longest backward range scan. On
+ * PostgreSQL then the one statement, for a decision that asked every part, with the generic plan
+ * a prepared statement uses once it stops planning per call.
  */
-async function explain(db: Db, ports: RiskPorts, answers: Answers[]): Promise<void> {
+async function explain(db: Db, ports: RiskPorts, answers: Answers[], snapshotRequests: SnapshotRequest[]): Promise<void> {
   const samples = (port: PortName): unknown[][] => {
     const calls = answers.flatMap((a) => (a[port] ? [a[port]] : []));
     if (port !== 'sites.containing') return calls.slice(0, 1).map((c) => c.args);
@@ -258,6 +267,21 @@ async function explain(db: Db, ports: RiskPorts, answers: Answers[]): Promise<vo
       }
     }
   }
+  const request = [...snapshotRequests].sort((a, b) => Object.keys(b).length - Object.keys(a).length)[0];
+  if (!isPostgres(db) || !request) return;
+  const conn = (await db.client.acquireConnection()) as pg.Client;
+  try {
+    const literal = (v: unknown) => (v === null ? 'null' : typeof v === 'string' ? conn.escapeLiteral(v) : String(v));
+    await conn.query(`set plan_cache_mode = force_generic_plan`);
+    await conn.query(`prepare bench_snapshot as ${SNAPSHOT_SQL}`);
+    console.log(`\nthe one statement (generic plan), asking ${Object.keys(request).join(', ')}`);
+    const result = await conn.query(`explain (analyze, buffers) execute bench_snapshot(${snapshotParameters(request).map(literal).join(', ')})`);
+    for (const row of result.rows as Record<string, string>[]) console.log(`  ${Object.values(row)[0]}`);
+    await conn.query('deallocate bench_snapshot');
+  } finally {
+    await conn.query('reset plan_cache_mode');
+    await db.client.releaseConnection(conn);
+  }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -274,6 +298,8 @@ interface Result {
   version: string;
   engine: Line;
   decision: Line;
+  /** PostgreSQL: the whole decision with the per-port queries and the policy read each time. */
+  perPortDecision?: Line;
 }
 
 async function benchDatabase(target: BenchDatabase, data: BenchData, contexts: RiskContext[]): Promise<Result> {
@@ -297,9 +323,11 @@ async function benchDatabase(target: BenchDatabase, data: BenchData, contexts: R
     const policies = createPolicies(db);
     await policies.ensureDefault();
     const ports = createRiskPorts(db, { sites, terminals });
-    const assessor = createAssessor({
-      ports, signals: SIGNALS, policies, decisions: createDecisionStore(db), audit: createAuditLog(db), observer: { decided() {} }, log,
-    });
+    const assessorDeps = { signals: SIGNALS, policies, decisions: createDecisionStore(db), audit: createAuditLog(db), observer: { decided() {} }, log };
+    const assessor = createAssessor({ ports, decisionPorts: ports.forDecision, ...assessorDeps });
+    // PostgreSQL: the ports as they were before one statement a decision, for comparison.
+    const perPort = isPostgres(db) ? createRiskPorts(db, { sites, terminals }, { perPortQueries: true }) : ports;
+    const perPortAssessor = createAssessor({ ports: perPort, ...assessorDeps });
     const policy: VersionedPolicy = await policies.active();
     const warm = contexts.slice(0, WARMUP);
     const timed = contexts.slice(WARMUP);
@@ -314,6 +342,16 @@ async function benchDatabase(target: BenchDatabase, data: BenchData, contexts: R
       reference.push(await evaluate(context, policy, recordingPorts(ports, noted), { signals: SIGNALS }));
     }
     const recordedMs = elapsedMs(t0);
+
+    // The one statement must answer every call as the per-port queries do (PostgreSQL).
+    let differing = 0;
+    if (perPort !== ports) {
+      for (const noted of answers) {
+        for (const [port, { args, result }] of Object.entries(noted) as [PortName, { args: unknown[]; result: unknown }][]) {
+          if (!isDeepStrictEqual(await PORTS[port](perPort, args), result)) differing++;
+        }
+      }
+    }
 
     const lines: Line[] = [];
     const both = async (label: string, warmUp: (i: number) => Promise<unknown>, op: (i: number, concurrent: boolean) => Promise<unknown>) => {
@@ -346,10 +384,18 @@ async function benchDatabase(target: BenchDatabase, data: BenchData, contexts: R
     const concurrentDecisions: Decision[] = [];
     const warmDecisions: Decision[] = [];
     const decision = await both(
-      'whole decision (policy + ports + engine)',
+      perPort !== ports ? 'whole decision, one statement' : 'whole decision (policy + ports + engine)',
       async (i) => (warmDecisions[i] = await assessor.evaluate(warm[i]!, 'password')),
       async (i, concurrent) => ((concurrent ? concurrentDecisions : sequentialDecisions)[i] = await assessor.evaluate(timed[i]!, 'password')),
     );
+    const perPortDecision =
+      perPort === ports
+        ? undefined
+        : await both(
+            '  per-port queries (as before)',
+            (i) => perPortAssessor.evaluate(warm[i]!, 'password'),
+            (i) => perPortAssessor.evaluate(timed[i]!, 'password'),
+          );
 
     // Recording, on its own: the decision row and the audit entry (serialised by the audit lock).
     await both(
@@ -366,13 +412,26 @@ async function benchDatabase(target: BenchDatabase, data: BenchData, contexts: R
     };
     await alone('select 1 (one round trip)', timed.length, () => db.raw('select 1'));
     await alone('policies.active()', timed.length, () => policies.active());
+    await alone('policies.cached()', timed.length, () => policies.cached());
     const policyStore = createPolicyVersionStore(db);
     const stored = (await policyStore.active())!;
     await alone('  its query', timed.length, () => policyStore.active());
     await alone('  its parse (JSON + zod)', timed.length, async () => policySchema.parse(JSON.parse(stored.document)));
     for (const port of Object.keys(PORTS) as PortName[]) {
       const calls = answers.slice(WARMUP).flatMap((a) => (a[port] ? [a[port].args] : []));
-      if (calls.length) await alone(port, calls.length, async (i) => PORTS[port](ports, calls[i]!));
+      if (calls.length) await alone(port, calls.length, async (i) => PORTS[port](perPort, calls[i]!));
+    }
+    // PostgreSQL: the one statement with the parts each decision asked (through the ports, so the
+    // requests are the decisions' own).
+    const snapshotRequests: SnapshotRequest[] = [];
+    if (perPort !== ports) {
+      const capture = createSnapshotPorts(async (request) => {
+        snapshotRequests.push(request);
+        throw new Error('captured');
+      });
+      for (const context of timed) await evaluate(context, policy, { ...ports, ...capture }, { signals: SIGNALS });
+      const snapshots = createRiskSnapshotStore(db);
+      await alone("the one statement (a decision's parts)", snapshotRequests.length, (i) => snapshots.read(snapshotRequests[i]!));
     }
 
     const signalErrors = [...sequentialDecisions, ...concurrentDecisions].filter((d) => d.findings.some((f) => f.code.startsWith('signal_error:'))).length;
@@ -383,17 +442,18 @@ async function benchDatabase(target: BenchDatabase, data: BenchData, contexts: R
 
     console.log(`${timed.length} decisions after ${warm.length} to warm up; first pass over the real ports (noting answers) ${(recordedMs / contexts.length).toFixed(2)} ms a decision`);
     console.log(`outcomes: ${[...outcomes].map(([o, n]) => `${o} ${((100 * n) / timed.length).toFixed(0)}%`).join(', ')}; signal errors: ${signalErrors}; replayed engine decisions differing from the real ports': ${mismatches}`);
+    if (perPort !== ports) console.log(`port answers of the one statement differing from the per-port queries': ${differing} of ${answers.reduce((n, a) => n + Object.keys(a).length, 0)}`);
     console.log(`findings: ${[...findings].sort((a, b) => b[1] - a[1]).map(([c, n]) => `${c} ${n}`).join(', ')}`);
     console.log(`\n${''.padEnd(42)}${'sequential'.padEnd(38)}${CONCURRENCY} in flight`);
     console.log(`${'measurement'.padEnd(40)}${['p50', 'p99', 'max', 'per s', 'p50', 'p99', 'max', 'per s'].map((h, i) => h.padStart(i % 4 === 3 ? 8 : 10)).join('')}`);
     for (const l of lines) {
       console.log(`${l.label.padEnd(40)}${[l.sequential, l.concurrent].map((s) => `${ms(s.p50)}${ms(s.p99)}${ms(s.max)}${rate(s.perSecond)}`).join('')}`);
     }
-    console.log(`\n${'each port alone (sequential)'.padEnd(40)}${'calls'.padStart(7)}${'p50'.padStart(10)}${'p99'.padStart(10)}${'max'.padStart(10)}`);
-    for (const { label, stats: s } of portLines) console.log(`${label.padEnd(40)}${String(s.n).padStart(7)}${ms(s.p50)}${ms(s.p99)}${ms(s.max)}`);
+    console.log(`\n${'each port alone, its own query (sequential)'.padEnd(45)}${'calls'.padStart(7)}${'p50'.padStart(10)}${'p99'.padStart(10)}${'max'.padStart(10)}`);
+    for (const { label, stats: s } of portLines) console.log(`${label.padEnd(45)}${String(s.n).padStart(7)}${ms(s.p50)}${ms(s.p99)}${ms(s.max)}`);
 
-    if (options.explain) await explain(db, ports, answers.slice(WARMUP));
-    return { kind: target.kind, version, engine, decision };
+    if (options.explain) await explain(db, perPort, answers.slice(WARMUP), snapshotRequests);
+    return { kind: target.kind, version, engine, decision, ...(perPortDecision ? { perPortDecision } : {}) };
   } finally {
     await db.destroy();
   }
@@ -441,4 +501,7 @@ for (const r of results) {
   console.log(`${name} engine ${verdict(r.engine.sequential.p99, TARGET_ENGINE_P99_MS)}`);
   console.log(`${''.padEnd(18)} whole decision ${verdict(r.decision.sequential.p99, TARGET_DECISION_P99_MS)}${r.kind === 'postgres' ? '' : ' (the target is set for PostgreSQL)'}`);
   console.log(`${''.padEnd(18)} with ${CONCURRENCY} in flight (queueing included): engine p99 ${r.engine.concurrent.p99.toFixed(3)} ms, whole decision p99 ${r.decision.concurrent.p99.toFixed(3)} ms`);
+  if (r.perPortDecision) {
+    console.log(`${''.padEnd(18)} per-port queries, policy read each time: whole decision p99 ${r.perPortDecision.sequential.p99.toFixed(3)} ms sequential, ${r.perPortDecision.concurrent.p99.toFixed(3)} ms with ${CONCURRENCY} in flight`);
+  }
 }
