@@ -20,7 +20,8 @@ import { parseInput } from './input.ts';
 export const TERMINAL_COOKIE = 'wardgate_terminal';
 
 const DAY_MS = 86_400_000;
-const SECRET_SHAPE = /^[A-Za-z0-9_-]{43}$/;
+/** A secret as Wardgate makes them: 32 random bytes in base64url. */
+export const SECRET_SHAPE = /^[A-Za-z0-9_-]{43}$/;
 
 export interface Terminal {
   id: string;

@@ -13,14 +13,11 @@
  * compares the two on the same data.
  */
 import { ipToHex } from '../hospital/networks.ts';
-import { hashSecret } from '../hospital/terminals.ts';
+import { hashSecret, SECRET_SHAPE } from '../hospital/terminals.ts';
 import type { RiskPorts } from '../risk/ports.ts';
 import type { Snapshot, SnapshotRequest } from '../store/risk-snapshot.ts';
 
 export type DatabasePorts = Pick<RiskPorts, 'shifts' | 'terminals' | 'sites' | 'history' | 'failures'>;
-
-/** A terminal credential is 32 random bytes in base64url (hospital/terminals.ts): anything else is not looked up. */
-const CREDENTIAL_SHAPE = /^[A-Za-z0-9_-]{43}$/;
 
 export function createSnapshotPorts(read: (request: SnapshotRequest) => Promise<Snapshot>): DatabasePorts {
   let queued: { request: SnapshotRequest; answer: Promise<Snapshot> } | null = null;
@@ -50,7 +47,7 @@ export function createSnapshotPorts(read: (request: SnapshotRequest) => Promise<
     },
     terminals: {
       async identify(credential) {
-        if (!CREDENTIAL_SHAPE.test(credential)) return null;
+        if (!SECRET_SHAPE.test(credential)) return null;
         const { terminal } = await ask('terminal', { credentialHash: hashSecret(credential) });
         if (!terminal || terminal.status === 'pending') return null;
         return { id: terminal.id, name: terminal.name, siteId: terminal.site_id, unit: terminal.unit, status: terminal.status };
