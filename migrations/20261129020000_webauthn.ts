@@ -18,6 +18,7 @@ export async function up(knex: Knex): Promise<void> {
     t.string('nickname', 100).notNullable();
     t.bigInteger('created_at').notNullable();
     t.bigInteger('last_used_at');
+    t.bigInteger('suspended_at'); // set when its counter went backwards (a clone); IT resets
     t.index(['user_id']);
   });
 

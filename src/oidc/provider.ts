@@ -93,8 +93,8 @@ export function createProvider({ config, keys, adapter, accounts, views, log }: 
       // A new sign-in lasts as long as its risk decision says (e.g. until the shift ends plus
       // grace); later saves keep the expiry it got, so using the session never extends it.
       Session(ctx, session) {
-        const login = (ctx?.oidc?.result as { login?: { wardgateSessionLifetime?: number } } | undefined)?.login;
-        if (login?.wardgateSessionLifetime) return Math.min(login.wardgateSessionLifetime, config.ttl.session);
+        const login = (ctx?.oidc?.result as { login?: { wardgateSessionExpiresAt?: number } } | undefined)?.login;
+        if (login?.wardgateSessionExpiresAt) return Math.max(1, Math.min(login.wardgateSessionExpiresAt - Math.floor(Date.now() / 1000), config.ttl.session));
         const exp = (session as { exp?: number }).exp;
         if (typeof exp === 'number') return Math.max(1, exp - Math.floor(Date.now() / 1000));
         return config.ttl.session;

@@ -124,7 +124,8 @@ export async function evaluate(context: RiskContext, policy: VersionedPolicy, po
     determiningRules: determining,
     reportOnly,
     requiredAcr: outcome === 'allow' ? ACR_1FA : outcome === 'step_up' ? ACR_PHR : null,
-    sessionLifetime: outcome === 'allow' ? sessionLifetimeSeconds(findings, document, context.at) : 0,
+    // allow and step_up can both end in a session (a step-up once the key is verified); deny cannot.
+    sessionLifetime: outcome === 'deny' ? 0 : sessionLifetimeSeconds(findings, document, context.at),
     policyVersion: policy.version,
   };
 }

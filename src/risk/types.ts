@@ -70,7 +70,7 @@ export interface Decision {
   reportOnly: { rule: string; wouldBe: Outcome }[];
   /** The acr a session must reach: urn:wardgate:acr:1fa on allow, phr on step_up, none on deny. */
   requiredAcr: string | null;
-  /** Seconds the session may last when the outcome is allow. */
+  /** Seconds the session may last once the sign-in completes (allow, or step_up after the key); 0 on deny. */
   sessionLifetime: number;
   policyVersion: number;
 }

@@ -16,6 +16,7 @@ export interface CredentialRow {
   nickname: string;
   created_at: number;
   last_used_at: number | null;
+  suspended_at?: number | null;
 }
 
 export interface ChallengeRow {
@@ -66,6 +67,18 @@ export function createWebAuthnStore(db: Db) {
     renameCredential: async (id: string, userId: string, nickname: string) => (await credentials().where({ id, user_id: userId }).update({ nickname })) === 1,
     deleteCredential: async (id: string, userId: string) => (await credentials().where({ id, user_id: userId }).delete()) === 1,
     deleteCredentialsOf: (userId: string) => credentials().where({ user_id: userId }).delete(),
+    suspendCredential: (id: string, at: number) => credentials().where({ id }).update({ suspended_at: at }),
+    /** Deletes one of a user's keys unless it is their last, in one transaction (rows locked on PostgreSQL). */
+    async removeUnlessLast(userId: string, id: string): Promise<'removed' | 'last' | 'not_found'> {
+      return db.transaction(async (trx) => {
+        const ids = (await trx<CredentialRow>('webauthn_credentials').where({ user_id: userId }).forUpdate().select('id')).map((r) => r.id);
+        if (!ids.includes(id)) return 'not_found';
+        if (ids.length <= 1) return 'last';
+        await trx<CredentialRow>('webauthn_credentials').where({ id, user_id: userId }).delete();
+        return 'removed';
+      });
+    },
+    revokeLinksOf: (userId: string, at: number) => links().where({ user_id: userId }).whereNull('used_at').update({ used_at: at }),
 
     insertChallenge: (row: ChallengeRow) => challenges().insert(row),
     /** Single use: true only for the one caller that consumes a live challenge of this ceremony and binding. */

@@ -25,9 +25,12 @@ export function createEnrollmentLinkRoutes(deps: { webauthn: WebAuthn; accounts:
   router.use(PATH, async (ctx, next) => {
     ctx.state.route = 'enroll_link';
     ctx.set('Cache-Control', 'no-store');
-    await next();
-    // The token is a secret: logs see the route's pattern, never the path.
-    ctx.path = '/enroll/:token';
+    try {
+      await next();
+    } finally {
+      // The token is a secret: logs see the route's pattern, never the path, whatever happened.
+      ctx.path = '/enroll/:token';
+    }
   });
 
   const userFor = async (token: string) => {

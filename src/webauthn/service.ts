@@ -114,7 +114,12 @@ export function createWebAuthn(deps: { store: WebAuthnStore; audit: AuditLog; rp
         timeout: CHALLENGE_TTL_MS,
         attestationType: 'none',
         excludeCredentials: existing.map((c) => ({ id: c.id, transports: JSON.parse(c.transports) as AuthenticatorTransport[] })),
-        authenticatorSelection: { residentKey: 'preferred', userVerification: 'required' },
+        // At a ward workstation only a roaming security key will do: a platform passkey would stay on
+        // the shared PC (behind its shared PIN) for whoever sits down next.
+        authenticatorSelection: ceremony === 'register'
+          ? { residentKey: 'preferred', userVerification: 'required', authenticatorAttachment: 'cross-platform' }
+          : { residentKey: 'preferred', userVerification: 'required' },
+        ...(ceremony === 'register' ? { preferredAuthenticatorType: 'securityKey' as const } : {}),
         // ES256 (security keys, passkeys), EdDSA, RS256 (Windows Hello): widely supported, and verified
         // with stable Node crypto (no experimental post-quantum algorithms).
         supportedAlgorithmIDs: SUPPORTED_ALGORITHMS,
@@ -141,6 +146,10 @@ export function createWebAuthn(deps: { store: WebAuthnStore; audit: AuditLog; rp
         throw await fail('verification_failed', 'The security key could not be registered.', { binding: input.binding, userId: input.userId, challenge });
       }
       if (!verified.verified || !verified.registrationInfo) throw await fail('verification_failed', 'The security key could not be registered.', { binding: input.binding, userId: input.userId, challenge });
+      // At a ward workstation: a roaming, device-bound security key only (never a passkey kept on the shared PC).
+      if (input.ceremony === 'register' && (input.response.authenticatorAttachment === 'platform' || verified.registrationInfo.credentialDeviceType === 'multiDevice')) {
+        throw await fail('platform_authenticator', 'At a shared workstation, register a security key that you carry (USB or NFC), not a passkey saved on this computer.', { binding: input.binding, userId: input.userId, challenge });
+      }
       // 3. What allowed this registration (an enrollment link) is used now, once.
       if (input.claim && !(await input.claim())) throw await fail('link_used', 'This registration link has already been used.', { binding: input.binding, userId: input.userId, challenge });
       // 4. Keep the public key, never more.
@@ -194,6 +203,7 @@ export function createWebAuthn(deps: { store: WebAuthnStore; audit: AuditLog; rp
       const withChallenge = { ...ctx, challenge };
       // 3. A credential we know, belonging to the person signing in.
       const credential = await store.findCredential(input.response.id);
+      if (credential?.suspended_at) throw await fail('credential_suspended', 'This security key is suspended. Call the service desk.', { ...withChallenge, credentialId: credential.id });
       if (!credential) throw await fail('unknown_credential', 'This security key is not registered with Wardgate.', { ...withChallenge, credentialId: input.response.id });
       if (input.expectedUserId && credential.user_id !== input.expectedUserId) {
         throw await fail('credential_of_other_user', 'This security key belongs to someone else.', { ...withChallenge, credentialId: credential.id });
@@ -223,7 +233,9 @@ export function createWebAuthn(deps: { store: WebAuthnStore; audit: AuditLog; rp
       // 5. The counter must not go backwards (0 staying 0 is a synced passkey): a clone, refused and audited.
       const reported = verified.authenticationInfo.newCounter;
       if ((reported > 0 || stored > 0) && reported <= stored) {
-        await audit.append({ type: 'webauthn.counter_regression', actor: credential.user_id, subject: credential.id, data: { stored, reported, binding: input.binding } });
+        // A clone: the key is suspended until IT has looked (reset-credentials clears it).
+        await store.suspendCredential(credential.id, now());
+        await audit.append({ type: 'webauthn.counter_regression', actor: credential.user_id, subject: credential.id, data: { stored, reported, binding: input.binding, suspended: true } });
         throw await fail('counter_regression', 'This security key may have been cloned. Call the service desk.', { ...withChallenge, userId: credential.user_id, credentialId: credential.id });
       }
       // 6. Record the new counter atomically: a parallel replay of the same assertion loses here.
@@ -241,16 +253,19 @@ export function createWebAuthn(deps: { store: WebAuthnStore; audit: AuditLog; rp
       if (!(await store.renameCredential(credentialId, userId, clean))) throw new AppError('not_found', 'No such security key.');
     },
 
-    /** Removes one credential; the last one cannot be removed without IT (reset). */
+    /** Removes one credential; the last one cannot be removed without IT (reset). Atomic per user. */
     async remove(userId: string, credentialId: string): Promise<void> {
-      if ((await store.countCredentials(userId)) <= 1) throw new AppError('conflict', 'This is your last security key. Ask IT to remove it, so that you are never left without one.');
-      if (!(await store.deleteCredential(credentialId, userId))) throw new AppError('not_found', 'No such security key.');
+      const outcome = await store.removeUnlessLast(userId, credentialId);
+      if (outcome === 'last') throw new AppError('conflict', 'This is your last security key. Ask IT to remove it, so that you are never left without one.');
+      if (outcome === 'not_found') throw new AppError('not_found', 'No such security key.');
       await audit.append({ type: 'webauthn.removed', actor: userId, subject: credentialId, data: {} });
     },
 
     /** IT: clears every credential of a user. */
     async reset(userId: string, by: string): Promise<number> {
       const removed = await store.deleteCredentialsOf(userId);
+      // Whatever let someone register a key for this person before is void too.
+      await store.revokeLinksOf(userId, now());
       await audit.append({ type: 'webauthn.reset', actor: by, subject: userId, data: { removed } });
       return removed;
     },
@@ -259,6 +274,8 @@ export function createWebAuthn(deps: { store: WebAuthnStore; audit: AuditLog; rp
     async createEnrollmentLink(userId: string, by: string, issuer: string): Promise<{ url: string; expiresAt: string }> {
       const token = crypto.randomBytes(32).toString('base64url');
       const expiresAt = now() + ENROLLMENT_LINK_TTL_MS;
+      // One live link per person: a new one voids the others.
+      await store.revokeLinksOf(userId, now());
       await store.insertLink({ token_hash: hashToken(token), user_id: userId, created_by: by, created_at: now(), expires_at: expiresAt, used_at: null });
       await audit.append({ type: 'webauthn.enrollment_link', actor: by, subject: userId, data: { expiresAt } });
       return { url: `${issuer}/enroll/${token}`, expiresAt: new Date(expiresAt).toISOString() };

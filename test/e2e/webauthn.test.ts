@@ -158,6 +158,8 @@ describe.skipIf(chromiumUnavailable())('security keys in Chromium', () => {
     await expect.poll(() => heading(ward.page)).toBe('Register a security key');
     if (screenshot) await shot(ward.page, screenshot);
     await ward.page.getByLabel('Name for this key (optional)').fill('Blue key');
+    // Whoever sits at the workstation must be the person who signed in: the password again.
+    await ward.page.getByLabel('Your password, again').fill(PASSWORD);
     await ward.page.getByRole('button', { name: 'Register my security key' }).click();
     const claims = await idTokenAt(ward, started);
     // Registering a key does not make this sign-in more than a password at a trusted terminal.
@@ -442,6 +444,20 @@ describe.skipIf(chromiumUnavailable())('security keys in Chromium', () => {
     const callback = await callbackOf(home, started);
     expect(callback.searchParams.get('error')).toBe('access_denied');
     expect(callback.searchParams.get('code')).toBeNull();
+  });
+
+  it('asks for the password again before registering a key at the ward, so the next person at the PC cannot', async () => {
+    const user = await clinician();
+    const ward = await openBrowser('ward');
+    await signInWithPassword(ward.page, user.username);
+    await expect.poll(() => heading(ward.page)).toBe('Register a security key');
+    await ward.page.getByLabel('Your password, again').fill('somebody else guessing');
+    await ward.page.getByRole('button', { name: 'Register my security key' }).click();
+    await expect.poll(() => ward.page.getByRole('alert').first().textContent()).toContain('type your password again');
+    expect((await server.db('webauthn_credentials').where({ user_id: user.id })).length).toBe(0);
+    await ward.page.getByLabel('Your password, again').fill(PASSWORD);
+    await ward.page.getByRole('button', { name: 'Register my security key' }).click();
+    await expect.poll(async () => (await server.db('webauthn_credentials').where({ user_id: user.id })).length).toBe(1);
   });
 
   it('signs in with a passkey first, no password asked: acr phr, amr hwk user mfa', async () => {

@@ -157,11 +157,12 @@ describe('wardgate CLI', () => {
     const { createDb } = await import('../../src/store/db.ts');
     const knex = createDb({ client: 'sqlite', filename: db.url.slice('sqlite:'.length) });
     const types = (await knex('audit_log').select('type')).map((r: { type: string }) => r.type);
-    const links = await knex('webauthn_enrollment_links').select('token_hash');
+    const links = await knex('webauthn_enrollment_links').select('token_hash', 'used_at');
     await knex.destroy();
     expect(types).toEqual(expect.arrayContaining(['webauthn.enrollment_link', 'webauthn.reset']));
-    // Only the link's hash is stored, never the link.
+    // Only the link's hash is stored, never the link; and a reset voids any link still open.
     expect(JSON.stringify(links)).not.toContain(out.url.split('/').pop());
+    expect(links.every((l: { used_at: number | null }) => l.used_at !== null)).toBe(true);
     const unknown = await runWardgate(['users', 'enroll-link', '--username', 'nobody'], env);
     expect(unknown.stderr).toBe('wardgate: users enroll-link: no user "nobody"\n');
   });

@@ -7,6 +7,7 @@
  */
 import { interactionPolicy, type KoaContextWithOIDC } from 'oidc-provider';
 import { ACR_PHR } from '../acr.ts';
+import { requestedAcrOf } from '../../signin/context.ts';
 
 export const ACR_UPGRADE = 'acr_upgrade';
 
@@ -16,7 +17,7 @@ export function createInteractionPolicy() {
   const login = policy.get('login')!;
   login.checks.add(
     new Check(ACR_UPGRADE, 'the relying app asked for phishing-resistant proof that this session does not have', (ctx: KoaContextWithOIDC) => {
-      const requested = String(ctx.oidc.params?.acr_values ?? '').split(' ');
+      const requested = requestedAcrOf((ctx.oidc.params ?? {}) as Record<string, unknown>);
       const sensitive = (ctx.oidc.client as unknown as { sensitivity?: string } | undefined)?.sensitivity === 'high';
       return (requested.includes(ACR_PHR) || sensitive) && ctx.oidc.session?.acr !== ACR_PHR ? Check.REQUEST_PROMPT : Check.NO_NEED_TO_PROMPT;
     }),

@@ -102,7 +102,8 @@ export function createInteractionRoutes({ provider, accounts, views, metrics, lo
     return { context, clientName: client.name };
   };
 
-  const STATE_TTL_MS = 10 * 60_000;
+  // A waiting step-up or enrollment lives five minutes, and any new sign-in in the interaction ends it.
+  const STATE_TTL_MS = 5 * 60_000;
 
   /** The URL that ends the interaction with access_denied (the relying app learns no more). */
   const deniedUrl = (ctx: ParameterizedContext, decision: Decision) =>
@@ -114,7 +115,7 @@ export function createInteractionRoutes({ provider, accounts, views, metrics, lo
     );
 
   /** Renders the step-up page: the WebAuthn button when the person has a key, else how to get one. */
-  const stepUpPage = async (ctx: ParameterizedContext, uid: string, data: { clientName: string; reference: string; userId?: string; error?: string }, status = 200) => {
+  const stepUpPage = async (ctx: ParameterizedContext, uid: string, data: { clientName: string; reference: string; userId?: string; username?: string; error?: string }, status = 200) => {
     const canStepUp = data.userId ? await risk.webauthn.hasCredential(data.userId) : false;
     const returnUrl = await deniedUrl(ctx, { decisionId: data.reference, outcome: 'step_up' } as Decision);
     ctx.type = 'html';
@@ -129,10 +130,11 @@ export function createInteractionRoutes({ provider, accounts, views, metrics, lo
    * the person has a key (remembering that the password was right), else explains how to get one.
    * Either way no code is issued here, and the relying app receives access_denied if they leave.
    */
-  const refuse = async (ctx: ParameterizedContext, decision: Decision, clientName: string, stepUp?: { uid: string; userId: string; passwordAt: number | null }) => {
+  const refuse = async (ctx: ParameterizedContext, decision: Decision, clientName: string, stepUp?: { uid: string; userId: string; passwordAt: number | null; username?: string }) => {
+    await risk.states.deleteState(ctx.params.uid as string);
     if (decision.outcome === 'step_up' && stepUp && (await risk.webauthn.hasCredential(stepUp.userId))) {
       await risk.states.putState({ interaction_uid: stepUp.uid, user_id: stepUp.userId, decision_id: decision.decisionId, stage: 'step_up', password_at: stepUp.passwordAt, expires_at: risk.now().getTime() + STATE_TTL_MS });
-      return stepUpPage(ctx, stepUp.uid, { clientName, reference: decision.decisionId, userId: stepUp.userId });
+      return stepUpPage(ctx, stepUp.uid, { clientName, reference: decision.decisionId, userId: stepUp.userId, username: stepUp.username });
     }
     if (decision.outcome === 'step_up') return stepUpPage(ctx, stepUp?.uid ?? '', { clientName, reference: decision.decisionId });
     const returnUrl = await deniedUrl(ctx, decision);
@@ -144,6 +146,7 @@ export function createInteractionRoutes({ provider, accounts, views, metrics, lo
   /** Finishes the sign-in; oidc-provider then redirects to the relying app with a code. */
   const finishLogin = async (ctx: ParameterizedContext, login: { userId: string; acr: string; amr: string[]; lifetime: number; decisionId: string }) => {
     await risk.states.deleteState(ctx.params.uid as string);
+    const ts = Math.floor(risk.now().getTime() / 1000);
     await provider.interactionFinished(
       ctx.req,
       ctx.res,
@@ -153,8 +156,10 @@ export function createInteractionRoutes({ provider, accounts, views, metrics, lo
           acr: login.acr,
           amr: login.amr,
           remember: false,
-          // Read by ttl.Session (oidc/provider.ts): the session lifetime the decision allows.
-          wardgateSessionLifetime: login.lifetime,
+          ts,
+          // Read by ttl.Session (oidc/provider.ts): when the session the decision allows ends. An
+          // absolute time, so re-applying this result (consent merges it) never extends it.
+          wardgateSessionExpiresAt: ts + Math.max(60, login.lifetime),
           wardgateDecisionId: login.decisionId,
         },
       },
@@ -162,8 +167,9 @@ export function createInteractionRoutes({ provider, accounts, views, metrics, lo
     );
   };
 
-  /** After a step-up, the session lasts the policy's default lifetime. */
-  const steppedUpLifetime = async () => Math.round((await risk.activePolicy()).document.sessionLifetimes.defaultHours * 3600);
+  /** The session lifetime a recorded decision allows (the policy's default when it is gone). */
+  const lifetimeOf = async (decisionId: string) =>
+    (await risk.assessor.decision(decisionId))?.sessionLifetime || Math.round((await risk.activePolicy()).document.sessionLifetimes.defaultHours * 3600);
 
   const TRUSTED = ['known_terminal', 'on_premises', 'on_shift'];
 
@@ -226,7 +232,7 @@ export function createInteractionRoutes({ provider, accounts, views, metrics, lo
           const { context, clientName } = await contextFor(ctx, details, { id: user.id, username: user.username });
           const decision = await risk.assessor.assess(context, 'session');
           // phr cannot come from a password: even an allow continues to the security key.
-          await refuse(ctx, decision.outcome === 'allow' ? { ...decision, outcome: 'step_up' } : decision, clientName, { uid: details.uid, userId: user.id, passwordAt: null });
+          await refuse(ctx, decision.outcome === 'allow' ? { ...decision, outcome: 'step_up' } : decision, clientName, { uid: details.uid, userId: user.id, passwordAt: null, username: user.username });
           return;
         }
       }
@@ -247,6 +253,8 @@ export function createInteractionRoutes({ provider, accounts, views, metrics, lo
     ctx.state.route = 'interaction:login';
     const details = await provider.interactionDetails(ctx.req, ctx.res);
     if (details.prompt.name !== 'login') ctx.throw(400, 'This sign-in step has already been completed.');
+    // A new attempt ends whatever an earlier one left waiting (a step-up, an offer to register a key).
+    await risk.states.deleteState(details.uid);
     const client = await clientOf(details);
     const parsed = loginForm.safeParse(ctx.request.body ?? {});
     if (!parsed.success) return renderLogin(ctx, { uid: details.uid, clientName: client.name, error: TOO_LONG }, 400);
@@ -314,6 +322,7 @@ export function createInteractionRoutes({ provider, accounts, views, metrics, lo
   router.post('/webauthn/:ceremony/options', sameOriginJson, json, async (ctx) => {
     ctx.state.route = 'interaction:webauthn_options';
     const details = await provider.interactionDetails(ctx.req, ctx.res);
+    if (await throttled(ctx, (await risk.states.findState(details.uid, risk.now().getTime()))?.user_id ?? null, true)) return;
     const ceremony = ctx.params.ceremony;
     if (ceremony === 'passkey') {
       if (details.prompt.name !== 'login') ctx.throw(400, 'This sign-in step has already been completed.');
@@ -336,16 +345,56 @@ export function createInteractionRoutes({ provider, accounts, views, metrics, lo
     ctx.throw(404, 'There is nothing at this address.');
   });
 
-  const responseForm = z.object({ response: z.string().min(2).max(64 * 1024), nickname: z.string().max(100).optional() });
+  const responseForm = z.object({ response: z.string().min(2).max(64 * 1024), nickname: z.string().max(100).optional(), password: z.string().max(4096).optional() });
+  const b64url = z.string().regex(/^[A-Za-z0-9_-]*$/).max(16 * 1024);
+  /** The shape @simplewebauthn/browser posts; anything else is refused before it reaches a query. */
+  const credentialShape = z.object({
+    id: b64url.min(1),
+    rawId: b64url.min(1),
+    type: z.literal('public-key'),
+    authenticatorAttachment: z.enum(['platform', 'cross-platform']).optional(),
+    response: z.object({
+      clientDataJSON: b64url.min(1),
+      authenticatorData: b64url.optional(),
+      signature: b64url.optional(),
+      userHandle: b64url.optional(),
+      attestationObject: b64url.optional(),
+      transports: z.array(z.string().max(32)).max(8).optional(),
+    }).passthrough(),
+    clientExtensionResults: z.record(z.string(), z.unknown()).optional(),
+  }).passthrough();
 
-  const parseResponse = <T>(ctx: ParameterizedContext): { response: T; nickname?: string } | undefined => {
+  const parseResponse = <T>(ctx: ParameterizedContext): { response: T; nickname?: string; password?: string } | undefined => {
     const form = responseForm.safeParse(ctx.request.body ?? {});
     if (!form.success) return undefined;
     try {
-      return { response: JSON.parse(form.data.response) as T, nickname: form.data.nickname };
+      const shaped = credentialShape.safeParse(JSON.parse(form.data.response));
+      return shaped.success ? { response: shaped.data as T, nickname: form.data.nickname, password: form.data.password } : undefined;
     } catch {
       return undefined;
     }
+  };
+
+  /** WebAuthn attempts are rate limited by address like passwords, and each failure counts. */
+  /** The throttle's per-name bucket: the person when known, else this address (never one shared by all). */
+  const webauthnKey = (ctx: ParameterizedContext, userId: string | null) => `webauthn:${userId ?? `ip:${String(ctx.state.clientIp ?? ctx.ip)}`}`;
+  const throttled = async (ctx: ParameterizedContext, userId: string | null, asJson = false) => {
+    const ip = String(ctx.state.clientIp ?? ctx.ip);
+    const wait = await risk.throttle.retryAfter({ usernameKey: webauthnKey(ctx, userId), ip, zone: await risk.zoneOf(ip), now: risk.now().getTime() });
+    if (wait <= 0) return false;
+    metrics.signIn('rate_limited');
+    ctx.status = 429;
+    ctx.set('Retry-After', String(wait));
+    if (asJson) ctx.body = { error: 'rate_limited', error_description: `Too many attempts. Wait ${wait} seconds.` };
+    else {
+      ctx.type = 'html';
+      ctx.body = views.render('throttled', { seconds: wait });
+    }
+    return true;
+  };
+  const countFailure = async (ctx: ParameterizedContext, userId: string | null) => {
+    const ip = String(ctx.state.clientIp ?? ctx.ip);
+    await risk.throttle.recordFailure({ usernameKey: webauthnKey(ctx, userId), userId, ip, zone: await risk.zoneOf(ip), now: risk.now().getTime() });
   };
 
   router.post('/webauthn/step-up', body, async (ctx) => {
@@ -354,6 +403,13 @@ export function createInteractionRoutes({ provider, accounts, views, metrics, lo
     const state = await stateFor(details.uid, 'step_up');
     const client = await clientOf(details);
     if (!state) return ctx.throw(400, 'There is no step-up waiting in this sign-in. Start again.');
+    if (await throttled(ctx, state.user_id)) return;
+    if (await refusedBeforePassword(ctx, details)) return;
+    const owner = await accounts.findById(state.user_id);
+    if (!owner || owner.disabled) {
+      await risk.states.deleteState(details.uid);
+      return renderLogin(ctx, { uid: details.uid, clientName: client.name, error: DISABLED }, 403);
+    }
     const posted = parseResponse<AuthenticationResponseJSON>(ctx);
     try {
       if (!posted) throw new AppError('webauthn_failed', 'The security key response could not be read.');
@@ -365,11 +421,12 @@ export function createInteractionRoutes({ provider, accounts, views, metrics, lo
         userId: state.user_id,
         acr: ACR_PHR,
         amr: withPassword ? ['pwd', proof.method, 'user', 'mfa'] : [proof.method, 'user', 'mfa'],
-        lifetime: await steppedUpLifetime(),
+        lifetime: await lifetimeOf(state.decision_id),
         decisionId: state.decision_id,
       });
     } catch (error) {
       if (!isAppError(error, 'webauthn_failed')) throw error;
+      await countFailure(ctx, state.user_id);
       log.info({ event: 'step_up', result: 'failed', reason: error.details?.reason, sub: state.user_id, client: client.id }, 'security key refused');
       const reason = error.details?.reason;
       if (reason === 'too_many_failures') {
@@ -385,6 +442,7 @@ export function createInteractionRoutes({ provider, accounts, views, metrics, lo
     const details = await provider.interactionDetails(ctx.req, ctx.res);
     if (details.prompt.name !== 'login') ctx.throw(400, 'This sign-in step has already been completed.');
     const client = await clientOf(details);
+    if (await throttled(ctx, null)) return;
     if (await refusedBeforePassword(ctx, details)) return;
     const posted = parseResponse<AuthenticationResponseJSON>(ctx);
     let proof: Awaited<ReturnType<WebAuthn['verifyAuthentication']>>;
@@ -393,6 +451,8 @@ export function createInteractionRoutes({ provider, accounts, views, metrics, lo
       proof = await risk.webauthn.verifyAuthentication({ response: posted.response, ceremony: 'passkey', binding: details.uid, expectedUserId: null });
     } catch (error) {
       if (!isAppError(error, 'webauthn_failed')) throw error;
+      await countFailure(ctx, null);
+      log.info({ event: 'sign_in', result: 'failed', method: 'passkey', reason: error.details?.reason, client: client.id }, 'security key refused');
       return renderLogin(ctx, { uid: details.uid, clientName: client.name, passkeyError: error.message }, 400);
     }
     const account = await accounts.findById(proof.userId);
@@ -413,7 +473,7 @@ export function createInteractionRoutes({ provider, accounts, views, metrics, lo
       userId: user.id,
       acr: ACR_PHR,
       amr: [proof.method, 'user', 'mfa'],
-      lifetime: decision.outcome === 'allow' ? decision.sessionLifetime : await steppedUpLifetime(),
+      lifetime: decision.sessionLifetime,
       decisionId: decision.decisionId,
     });
   });
@@ -424,16 +484,22 @@ export function createInteractionRoutes({ provider, accounts, views, metrics, lo
     const state = await stateFor(details.uid, 'enroll');
     const user = state && (await accounts.findById(state.user_id));
     if (!state || !user) return ctx.throw(400, 'Registering a key is only offered right after a trusted sign-in. Start again.');
+    if (await throttled(ctx, user.id)) return;
     const posted = parseResponse<RegistrationResponseJSON>(ctx);
     try {
       if (!posted) throw new AppError('webauthn_failed', 'The security key response could not be read.');
+      // The password again: whoever sits at the workstation now must be the person who signed in.
+      const again = await accounts.authenticate(user.username, posted.password ?? '');
+      if (!again.ok || again.user.id !== user.id) {
+        await countFailure(ctx, user.id);
+        return enrollOffer(ctx, details.uid, user, 'To register a key, type your password again. It was not right.');
+      }
       await risk.webauthn.verifyRegistration({ response: posted.response, ceremony: 'register', binding: details.uid, userId: user.id, nickname: posted.nickname });
     } catch (error) {
       if (!isAppError(error, 'webauthn_failed')) throw error;
       return enrollOffer(ctx, details.uid, user, error.message);
     }
-    const decision = await risk.assessor.decision(state.decision_id);
-    await finishLogin(ctx, { userId: user.id, acr: PASSWORD_LOGIN.acr, amr: [...PASSWORD_LOGIN.amr], lifetime: decision?.sessionLifetime ?? (await steppedUpLifetime()), decisionId: state.decision_id });
+    await finishLogin(ctx, { userId: user.id, acr: PASSWORD_LOGIN.acr, amr: [...PASSWORD_LOGIN.amr], lifetime: await lifetimeOf(state.decision_id), decisionId: state.decision_id });
   });
 
   router.post('/enroll/skip', body, async (ctx) => {
@@ -443,8 +509,7 @@ export function createInteractionRoutes({ provider, accounts, views, metrics, lo
     const user = state && (await accounts.findById(state.user_id));
     if (!state || !user) return ctx.throw(400, 'There is nothing to skip here. Start again.');
     if (await enrollmentRequired(user.createdAt)) return enrollOffer(ctx, details.uid, user, 'Registering a security key is required for your account now.');
-    const decision = await risk.assessor.decision(state.decision_id);
-    await finishLogin(ctx, { userId: user.id, acr: PASSWORD_LOGIN.acr, amr: [...PASSWORD_LOGIN.amr], lifetime: decision?.sessionLifetime ?? (await steppedUpLifetime()), decisionId: state.decision_id });
+    await finishLogin(ctx, { userId: user.id, acr: PASSWORD_LOGIN.acr, amr: [...PASSWORD_LOGIN.amr], lifetime: await lifetimeOf(state.decision_id), decisionId: state.decision_id });
   });
 
   router.post('/confirm', body, async (ctx) => {

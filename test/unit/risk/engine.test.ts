@@ -42,7 +42,7 @@ describe('risk engine', () => {
   it('takes points from the policy weights and steps up at the stepUp threshold', async () => {
     const d = await run([signal('terminal', [{ code: 'unknown_device', details: { reason: 'no_credential' } }])]);
     expect(d.findings[0]).toEqual({ code: 'unknown_device', points: 40, details: { reason: 'no_credential' } });
-    expect(d).toMatchObject({ outcome: 'step_up', score: 40, requiredAcr: 'phr', determiningRules: ['threshold:stepUp'], sessionLifetime: 0 });
+    expect(d).toMatchObject({ outcome: 'step_up', score: 40, requiredAcr: 'phr', determiningRules: ['threshold:stepUp'], sessionLifetime: 8 * 3600 });
   });
 
   it('denies at the deny threshold', async () => {
