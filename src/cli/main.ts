@@ -189,7 +189,11 @@ async function users(config: Config, sub: string | undefined, args: string[]) {
       const webauthn = createWebAuthn({ store: createWebAuthnStore(db), audit: createAuditLog(db), rp: relyingPartyOf(config.issuer) });
       const by = `cli:${os.userInfo().username}`;
       if (sub === 'enroll-link') print({ username: user.username, ...(await webauthn.createEnrollmentLink(user.id, by, config.issuer)) });
-      else print({ username: user.username, removed: await webauthn.reset(user.id, by) });
+      else {
+        // A lost or stolen key: whatever it signed in to ends too (sessions, grants, tokens).
+        const removed = await webauthn.reset(user.id, by);
+        print({ username: user.username, removed, sessionsEnded: await createPayloadStore(db).revokeByAccountId(user.id) });
+      }
     });
   }
   if (sub === 'disable') {

@@ -153,7 +153,8 @@ describe('wardgate CLI', () => {
     expect(Date.parse(out.expiresAt) - Date.now()).toBeGreaterThan(23.9 * 3600_000);
     const reset = await runWardgate(['users', 'reset-credentials', '--username', 'cristina.yang'], env);
     expect(reset.code, reset.stderr).toBe(0);
-    expect(JSON.parse(reset.stdout)).toEqual({ username: 'Cristina.Yang', removed: 0 });
+    expect(JSON.parse(reset.stdout)).toMatchObject({ username: 'Cristina.Yang', removed: 0 });
+    expect(JSON.parse(reset.stdout).sessionsEnded).toBeGreaterThan(0);
     const { createDb } = await import('../../src/store/db.ts');
     const knex = createDb({ client: 'sqlite', filename: db.url.slice('sqlite:'.length) });
     const types = (await knex('audit_log').select('type')).map((r: { type: string }) => r.type);
