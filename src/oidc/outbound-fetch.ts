@@ -6,30 +6,16 @@
  * private address past it. Hospital apps on private networks are reached only when IT lists them.
  */
 import dns from 'node:dns';
-import { BlockList, isIP } from 'node:net';
+import { isIP } from 'node:net';
 import proxyaddr from 'proxy-addr';
 import { Agent, fetch as undiciFetch } from 'undici';
+import { isSpecialUse as isSpecialUseIp } from '../risk/ip.ts';
 
 type Fetch = (url: string | URL, options: RequestInit & { dispatcher?: unknown }) => Promise<Response>;
 
-/**
- * IANA special-purpose ranges (RFC 6890 and successors) that are never called unless allowed.
- * (IPv4-mapped IPv6 addresses are checked against the IPv4 ranges by BlockList itself.)
- */
-const SPECIAL_USE = new BlockList();
-for (const [net, prefix] of [
-  ['0.0.0.0', 8], ['10.0.0.0', 8], ['100.64.0.0', 10], ['127.0.0.0', 8], ['169.254.0.0', 16], ['172.16.0.0', 12],
-  ['192.0.0.0', 24], ['192.0.2.0', 24], ['192.88.99.0', 24], ['192.168.0.0', 16], ['198.18.0.0', 15], ['198.51.100.0', 24],
-  ['203.0.113.0', 24], ['224.0.0.0', 4], ['240.0.0.0', 4],
-] as const) SPECIAL_USE.addSubnet(net, prefix, 'ipv4');
-for (const [net, prefix] of [
-  ['::', 128], ['::1', 128], ['64:ff9b::', 96], ['64:ff9b:1::', 48], ['100::', 64], ['2001::', 23],
-  ['2001:db8::', 32], ['2002::', 16], ['fc00::', 7], ['fe80::', 10], ['ff00::', 8],
-] as const) SPECIAL_USE.addSubnet(net, prefix, 'ipv6');
-
+/** Special-use addresses (risk/ip.ts has the one table); anything that is not an address counts as one. */
 export function isSpecialUse(address: string): boolean {
-  const family = isIP(address);
-  return family === 0 || SPECIAL_USE.check(address, family === 6 ? 'ipv6' : 'ipv4');
+  return isIP(address) === 0 || isSpecialUseIp(address);
 }
 
 export function createOutboundFetch(allowedNetworks: string[]): Fetch {

@@ -85,7 +85,7 @@ export interface RiskPorts {
     countries(): Promise<string[]>;
   };
   geo: {
-    /** Public IPs only; null when the database does not know the address. */
+    /** The place of a public address; null for private and reserved addresses and for ones the database does not know. */
     lookup(ip: string): GeoLocation | null;
   };
   devices: {

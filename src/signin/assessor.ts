@@ -18,7 +18,6 @@ import type { Signal } from '../risk/signals/signal.ts';
 import type { Decision, RiskContext } from '../risk/types.ts';
 import type { DecisionStore } from '../store/decisions.ts';
 import type { Logger } from '../log.ts';
-import { isSpecialUse } from '../risk/ip.ts';
 
 export type Phase = 'pre_password' | 'password' | 'session';
 
@@ -51,7 +50,7 @@ export interface AssessorDeps {
 function contextFacts(decision: Decision, context: RiskContext, ports: RiskPorts) {
   const terminal = decision.findings.find((f) => f.code === 'known_terminal' || f.code === 'unknown_device')?.details.terminalId;
   return {
-    country: isSpecialUse(context.ip) ? null : (ports.geo.lookup(context.ip)?.country ?? null),
+    country: ports.geo.lookup(context.ip)?.country ?? null,
     terminalId: typeof terminal === 'string' ? terminal : null,
   };
 }

@@ -6,12 +6,11 @@
 import type { RiskPorts } from '../risk/ports.ts';
 import type { RiskContext } from '../risk/types.ts';
 import type { HistoryStore } from '../store/sign-in-history.ts';
-import { isSpecialUse } from '../risk/ip.ts';
 
 export function createSignInHistory(store: HistoryStore, ports: Pick<RiskPorts, 'geo' | 'devices'>) {
   return {
     async record(context: RiskContext & { user: NonNullable<RiskContext['user']> }, outcome: 'success' | 'step_up' | 'deny'): Promise<void> {
-      const place = isSpecialUse(context.ip) ? null : ports.geo.lookup(context.ip);
+      const place = ports.geo.lookup(context.ip); // null for private and reserved addresses
       const device = ports.devices.describe(context.userAgent, context.clientHints);
       await store.insert({
         user_id: context.user.id,

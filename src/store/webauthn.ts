@@ -65,7 +65,6 @@ export function createWebAuthnStore(db: Db) {
       return (await credentials().where({ id, counter: previous }).update({ counter: next, last_used_at: at })) === 1;
     },
     renameCredential: async (id: string, userId: string, nickname: string) => (await credentials().where({ id, user_id: userId }).update({ nickname })) === 1,
-    deleteCredential: async (id: string, userId: string) => (await credentials().where({ id, user_id: userId }).delete()) === 1,
     deleteCredentialsOf: (userId: string) => credentials().where({ user_id: userId }).delete(),
     suspendCredential: (id: string, at: number) => credentials().where({ id }).update({ suspended_at: at }),
     /** Deletes one of a user's keys unless it is their last, in one transaction (rows locked on PostgreSQL). */
