@@ -8,6 +8,17 @@ import { isIP } from 'node:net';
 import { z } from 'zod';
 import { AppError } from './errors.ts';
 
+/** A size such as 64kb, in bytes. */
+const byteSize = (fallback: string) =>
+  z
+    .string()
+    .regex(/^\d+(b|kb|mb)$/i, { message: 'must look like 64kb' })
+    .default(fallback)
+    .transform((v) => {
+      const [, n, unit] = /^(\d+)(b|kb|mb)$/i.exec(v)!;
+      return Number(n) * ({ b: 1, kb: 1024, mb: 1024 * 1024 } as Record<string, number>)[unit!.toLowerCase()]!;
+    });
+
 const booleanFlag = z
   .enum(['1', '0', 'true', 'false', 'yes', 'no'], { message: 'must be 1/0, true/false or yes/no' })
   .transform((v) => v === '1' || v === 'true' || v === 'yes');
@@ -62,14 +73,8 @@ const envSchema = z.object({
   WARDGATE_OUTBOUND_ALLOWED_NETWORKS: cidrList.optional(),
   WARDGATE_DEMO: booleanFlag.optional(),
   WARDGATE_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
-  WARDGATE_BODY_LIMIT: z
-    .string()
-    .regex(/^\d+(b|kb|mb)$/i, { message: 'must look like 64kb' })
-    .default('32kb')
-    .transform((v) => {
-      const [, n, unit] = /^(\d+)(b|kb|mb)$/i.exec(v)!;
-      return Number(n) * ({ b: 1, kb: 1024, mb: 1024 * 1024 } as Record<string, number>)[unit!.toLowerCase()]!;
-    }),
+  WARDGATE_BODY_LIMIT: byteSize('32kb'),
+  WARDGATE_ADMIN_BODY_LIMIT: byteSize('10mb'),
   WARDGATE_SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(0).max(600_000).default(10_000),
   WARDGATE_BOOTSTRAP_ADMIN_CLIENT_ID: z.string().min(1).optional(),
   WARDGATE_BOOTSTRAP_ADMIN_CLIENT_SECRET: z.string().min(32, { message: 'must be at least 32 characters' }).optional(),
@@ -101,6 +106,8 @@ export interface Config {
   logLevel: string;
   /** Largest request body accepted, in bytes. */
   bodyLimitBytes: number;
+  /** Largest body of an authenticated admin API request (a rota CSV), in bytes. */
+  adminBodyLimitBytes: number;
   shutdownTimeoutMs: number;
   bootstrap: {
     adminClient: { id: string; secret: string } | undefined;
@@ -153,6 +160,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     demo: e.WARDGATE_DEMO ?? e.NODE_ENV === 'development',
     logLevel: e.WARDGATE_LOG_LEVEL,
     bodyLimitBytes: e.WARDGATE_BODY_LIMIT,
+    adminBodyLimitBytes: e.WARDGATE_ADMIN_BODY_LIMIT,
     shutdownTimeoutMs: e.WARDGATE_SHUTDOWN_TIMEOUT_MS,
     bootstrap: {
       adminClient: pairOrNone(

@@ -12,6 +12,8 @@ export type ErrorCode =
   | 'not_found'
   | 'conflict'
   | 'invalid_credentials'
+  | 'unauthorized'
+  | 'forbidden'
   | 'account_disabled'
   | 'interaction_expired'
   | 'payload_too_large'
@@ -27,6 +29,8 @@ const defaultStatus: Record<ErrorCode, number> = {
   not_found: 404,
   conflict: 409,
   invalid_credentials: 401,
+  unauthorized: 401,
+  forbidden: 403,
   account_disabled: 403,
   interaction_expired: 400,
   payload_too_large: 413,

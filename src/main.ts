@@ -18,6 +18,10 @@ import { createSites, type Sites } from './hospital/sites.ts';
 import { createShifts } from './hospital/shifts.ts';
 import { createTerminals, type Terminals } from './hospital/terminals.ts';
 import { createAuditLog } from './audit/log.ts';
+import { createAdminAuth } from './admin/api/auth.ts';
+import { createChanges } from './admin/api/changes.ts';
+import { adminOperations } from './admin/api/operations.ts';
+import { ADMIN_API_PREFIX, createAdminApi } from './admin/api/router.ts';
 import { createWebAuthnStore } from './store/webauthn.ts';
 import { createWebAuthn, relyingPartyOf } from './webauthn/service.ts';
 import { createEnrollmentLinkRoutes } from './webauthn/enrollment-routes.ts';
@@ -190,7 +194,7 @@ export async function startWardgate(config: Config, options: { logDestination?: 
     provider.use(createClientIp(config.trustProxy));
     provider.use(createSecurityHeaders({ https }));
     provider.use(createErrorHandler(views, log));
-    provider.use(createBodyLimit(config.bodyLimitBytes));
+    provider.use(createBodyLimit(config.bodyLimitBytes, { exceptUnder: ADMIN_API_PREFIX }));
     provider.use(createStaticFiles());
     provider.use(createHealthRoutes({ ready: () => checkDatabase(database), metrics, log }).routes());
     const decisions = createDecisionStore(database);
@@ -212,6 +216,18 @@ export async function startWardgate(config: Config, options: { logDestination?: 
       touchTerminal: (id, at) => terminals.touch(id, new Date(at)),
       now: () => new Date(),
     };
+    const adminApi = createAdminApi({
+      operations: adminOperations({
+        db: database, issuer, provider, accounts, users: createUserStore(database), payloads, webauthn, sites, terminals, shifts: createShifts(database),
+        clients, clientStore, policies, assessor, decisions, audit, changes: createChanges(audit), now: () => new Date(),
+      }),
+      auth: createAdminAuth({ provider, accounts, audit, issuer }),
+      log,
+      issuer,
+      bodyLimitBytes: config.adminBodyLimitBytes,
+    });
+    provider.use(adminApi.router.routes());
+    provider.use(adminApi.router.allowedMethods());
     provider.use(createAccountRoutes({ provider, accounts, webauthn, views, issuer, secureCookies: https, bodyLimitBytes: config.bodyLimitBytes }).routes());
     provider.use(createEnrollmentLinkRoutes({ webauthn, accounts, views, bodyLimitBytes: config.bodyLimitBytes }).routes());
     provider.use(createInteractionRoutes({ provider, accounts, views, metrics, log, bodyLimitBytes: config.bodyLimitBytes, risk }).routes());

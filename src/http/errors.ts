@@ -54,8 +54,10 @@ export function createErrorHandler(views: Views, log: Logger): Middleware {
 }
 
 /** Refuses bodies over the limit from their Content-Length before anything reads them. */
-export function createBodyLimit(limitBytes: number): Middleware {
+export function createBodyLimit(limitBytes: number, options: { exceptUnder?: string } = {}): Middleware {
   return async (ctx, next) => {
+    // A part with its own limit, checked after the caller is known (the admin API's rota imports).
+    if (options.exceptUnder && ctx.path.startsWith(options.exceptUnder)) return next();
     const length = Number(ctx.get('content-length') || 0);
     if (length > limitBytes) ctx.throw(413, `The request body is larger than ${limitBytes} bytes.`);
     await next();

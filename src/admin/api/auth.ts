@@ -1,0 +1,117 @@
+/**
+ * Who may call the admin API. Two kinds of caller:
+ * - a Bearer access token Wardgate issued with scope `wardgate:admin` (client credentials of an
+ *   admin client; a token issued to a person counts only while that person is an enabled it-admin);
+ * - a person signed in to Wardgate in this browser (the console), with role `it-admin`, whose
+ *   session was proven phishing-resistantly (acr `phr`). Changes made this way must come from a
+ *   page of Wardgate's own origin.
+ * Anything else is refused (401 without credentials, 403 with the wrong ones) and the refusal is
+ * audited.
+ */
+import type { ParameterizedContext } from 'koa';
+import type Provider from 'oidc-provider';
+import type { Accounts, User } from '../../accounts/accounts.ts';
+import type { AuditLog } from '../../audit/log.ts';
+import { AppError } from '../../errors.ts';
+import { sameOrigin } from '../../hospital/enrollment-routes.ts';
+import { ACR_PHR } from '../../oidc/acr.ts';
+
+export const ADMIN_SCOPE = 'wardgate:admin';
+export const ADMIN_ROLE = 'it-admin';
+const SESSION_COOKIE = '_session';
+const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
+
+export type Principal =
+  | { kind: 'client'; clientId: string; actor: string; name: string }
+  | { kind: 'user'; userId: string; username: string; actor: string; name: string; via: 'session' | 'token' };
+
+export interface AdminAuthDeps {
+  provider: Provider;
+  accounts: Accounts;
+  audit: AuditLog;
+  issuer: string;
+}
+
+const isAdmin = (user: User | undefined): user is User => Boolean(user && !user.disabled && user.roles.includes(ADMIN_ROLE));
+
+function userPrincipal(user: User, via: 'session' | 'token'): Principal {
+  return { kind: 'user', userId: user.id, username: user.username, actor: user.id, name: user.displayName, via };
+}
+
+export function createAdminAuth(deps: AdminAuthDeps) {
+  const issuerOrigin = new URL(deps.issuer).origin;
+
+  async function refuse(ctx: ParameterizedContext, status: 401 | 403, reason: string, message: string, who: { actor?: string | null; bearer?: string } = {}): Promise<never> {
+    await deps.audit.append({
+      type: 'admin.access_denied',
+      actor: who.actor ?? null,
+      subject: ctx.path,
+      data: { method: ctx.method, path: ctx.path, reason, ip: String(ctx.state.clientIp ?? ctx.ip) },
+    });
+    if (status === 401) {
+      ctx.set('WWW-Authenticate', who.bearer ? `Bearer realm="wardgate-admin", error="${who.bearer}"` : 'Bearer realm="wardgate-admin"');
+      throw new AppError('unauthorized', message);
+    }
+    if (who.bearer) ctx.set('WWW-Authenticate', `Bearer realm="wardgate-admin", error="${who.bearer}", scope="${ADMIN_SCOPE}"`);
+    throw new AppError('forbidden', message);
+  }
+
+  async function byToken(ctx: ParameterizedContext, value: string): Promise<Principal> {
+    const token = (await deps.provider.AccessToken.find(value)) ?? (await deps.provider.ClientCredentials.find(value));
+    if (!token) return refuse(ctx, 401, 'invalid_token', 'The access token is not valid: it is unknown, expired or revoked.', { bearer: 'invalid_token' });
+    const actor = `client:${token.clientId}`;
+    const client = token.clientId ? await deps.provider.Client.find(token.clientId) : undefined;
+    if (!client) return refuse(ctx, 401, 'client_gone', 'The access token belongs to a client that is no longer registered.', { actor, bearer: 'invalid_token' });
+    const scopes = String(token.scope ?? '').split(' ');
+    if (!scopes.includes(ADMIN_SCOPE) || !String(client.scope ?? '').split(' ').includes(ADMIN_SCOPE)) {
+      return refuse(ctx, 403, 'insufficient_scope', `The access token does not carry the scope ${ADMIN_SCOPE}.`, { actor, bearer: 'insufficient_scope' });
+    }
+    const accountId = (token as { accountId?: string }).accountId;
+    if (accountId) {
+      const user = await deps.accounts.findById(accountId);
+      if (!isAdmin(user)) return refuse(ctx, 403, 'not_it_admin', `The person this token was issued to is not an enabled ${ADMIN_ROLE}.`, { actor: accountId, bearer: 'insufficient_scope' });
+      return userPrincipal(user, 'token');
+    }
+    return { kind: 'client', clientId: client.clientId, actor, name: String(client.clientName ?? client.clientId) };
+  }
+
+  async function bySession(ctx: ParameterizedContext): Promise<Principal> {
+    const session = await deps.provider.Session.get(ctx as never);
+    const user = session.accountId ? await deps.accounts.findById(session.accountId) : undefined;
+    if (!user) return refuse(ctx, 401, 'no_session', 'Sign in to call the admin API: a Bearer token or a Wardgate session is needed.');
+    if (!isAdmin(user)) return refuse(ctx, 403, 'not_it_admin', `Only people with the role ${ADMIN_ROLE} may use the admin API.`, { actor: session.accountId ?? null });
+    if (session.acr !== ACR_PHR) {
+      return refuse(ctx, 403, 'acr_too_weak', 'The admin API needs a sign-in confirmed with a security key (acr phr); this session was confirmed with a password only.', { actor: user.id });
+    }
+    if (!SAFE_METHODS.has(ctx.method) && !sameOrigin({ origin: ctx.get('origin') || undefined, fetchSite: ctx.get('sec-fetch-site') || undefined }, issuerOrigin)) {
+      return refuse(ctx, 403, 'cross_origin', 'Changes through a signed-in session must come from Wardgate\'s own pages.', { actor: user.id });
+    }
+    return userPrincipal(user, 'session');
+  }
+
+  return {
+    /** The caller, or a refusal (thrown, and audited). */
+    async authenticate(ctx: ParameterizedContext): Promise<Principal> {
+      const authorization = ctx.get('authorization');
+      if (authorization) {
+        const match = /^Bearer ([A-Za-z0-9._~+/-]+=*)$/i.exec(authorization.trim());
+        if (!match) return refuse(ctx, 401, 'malformed_authorization', 'The Authorization header must be "Bearer <access token>".', { bearer: 'invalid_request' });
+        return byToken(ctx, match[1]!);
+      }
+      if (ctx.cookies.get(SESSION_COOKIE)) return bySession(ctx);
+      return refuse(ctx, 401, 'no_credentials', 'Sign in to call the admin API: a Bearer token or a Wardgate session is needed.');
+    },
+    /** The console's check: the same rules, answered without throwing. */
+    async consolePrincipal(ctx: ParameterizedContext): Promise<{ principal?: Principal; user?: User; problem?: 'signed_out' | 'not_admin' | 'acr_too_weak' }> {
+      if (!ctx.cookies.get(SESSION_COOKIE)) return { problem: 'signed_out' };
+      const session = await deps.provider.Session.get(ctx as never);
+      const user = session.accountId ? await deps.accounts.findById(session.accountId) : undefined;
+      if (!user || user.disabled) return { problem: 'signed_out' };
+      if (!isAdmin(user)) return { user, problem: 'not_admin' };
+      if (session.acr !== ACR_PHR) return { user, problem: 'acr_too_weak' };
+      return { user, principal: userPrincipal(user, 'session') };
+    },
+  };
+}
+
+export type AdminAuth = ReturnType<typeof createAdminAuth>;

@@ -1,0 +1,8 @@
+/** Every operation of the admin API, one module per resource. */
+import type { AdminDeps } from './deps.ts';
+import type { Operation } from './operation.ts';
+import { siteOperations } from './resources/sites.ts';
+
+export function adminOperations(deps: AdminDeps): Operation[] {
+  return [...siteOperations(deps)];
+}

@@ -1,0 +1,125 @@
+/**
+ * Mounts the admin API's operations under /admin/api/v1: authenticate, validate path parameters,
+ * query and body with the operation's schemas, run the handler, answer JSON. Errors are always
+ * JSON here (`{ error, error_description, errors?, reference }`), whatever the Accept header says.
+ * `invoke` runs an operation in process with the same validation, for the web console.
+ */
+import crypto from 'node:crypto';
+import Router from '@koa/router';
+import { bodyParser } from '@koa/bodyparser';
+import type { ParameterizedContext } from 'koa';
+import { z } from 'zod';
+import { AppError, isAppError } from '../../errors.ts';
+import type { Logger } from '../../log.ts';
+import type { AdminAuth, Principal } from './auth.ts';
+import { buildOpenApi } from './openapi.ts';
+import { RawBody, type Call, type Operation } from './operation.ts';
+import { asUnprocessable, parseOrThrow } from './validation.ts';
+
+export const ADMIN_API_PREFIX = '/admin/api/v1';
+
+const koaPath = (path: string) => path.replace(/\{([A-Za-z0-9_]+)\}/g, ':$1');
+const empty = z.object({}).strict();
+
+/** Validates an operation's input and runs it; errors come out as AppErrors with 422 for input. */
+async function run(op: Operation, raw: { params: unknown; query: unknown; body: unknown }, call: Call): Promise<unknown> {
+  const params = parseOrThrow(op.params ?? empty, raw.params, 'path', '');
+  const query = parseOrThrow(op.query ?? empty, raw.query, 'query', '');
+  const body = op.body ? parseOrThrow(op.body, raw.body, 'body', '') : undefined;
+  try {
+    return await op.handle({ params, query, body } as never, call);
+  } catch (error) {
+    throw asUnprocessable(error);
+  }
+}
+
+export function createAdminApi(deps: { operations: Operation[]; auth: AdminAuth; log: Logger; issuer: string; bodyLimitBytes: number }) {
+  const byId = new Map(deps.operations.map((op) => [op.id, op]));
+  if (byId.size !== deps.operations.length) throw new Error('admin API: duplicate operation id');
+  const router = new Router({ prefix: ADMIN_API_PREFIX });
+  const document = buildOpenApi(deps.operations, `${deps.issuer}${ADMIN_API_PREFIX}`);
+  const limit = `${deps.bodyLimitBytes}b`;
+  const parseBody = bodyParser({
+    enableTypes: ['json', 'text'],
+    extendTypes: { text: ['text/csv'] },
+    jsonLimit: limit,
+    textLimit: limit,
+    jsonStrict: true,
+    onError(error, ctx) {
+      const tooLarge = (error as { status?: number }).status === 413;
+      if (tooLarge) throw new AppError('payload_too_large', `The request body is larger than ${deps.bodyLimitBytes} bytes.`);
+      ctx.throw(400, `The body is not valid JSON: ${(error as Error).message}`);
+    },
+  });
+
+  router.use(async (ctx, next) => {
+    ctx.state.route = 'admin-api';
+    ctx.set('Cache-Control', 'no-store');
+    try {
+      await next();
+      if (ctx.status === 404 && ctx.body === undefined) throw new AppError('not_found', `There is no admin API operation ${ctx.method} ${ctx.path}.`);
+    } catch (raw) {
+      const error = raw as Error & { status?: number; expose?: boolean };
+      const status = isAppError(error) ? error.status : (error.status ?? 500);
+      const reference = crypto.randomUUID();
+      const code = isAppError(error) ? error.code : status === 413 ? 'payload_too_large' : status === 415 ? 'unsupported_media_type' : status < 500 ? 'invalid_request' : 'internal_error';
+      if (status >= 500) deps.log.error({ err: error, reference, path: ctx.path }, 'admin API request failed');
+      else deps.log.info({ errorCode: code, status, reference, path: ctx.path, message: error.message }, 'admin API request refused');
+      const errors = isAppError(error) ? error.details?.errors : undefined;
+      ctx.status = status;
+      ctx.type = 'json';
+      ctx.body = {
+        error: code,
+        error_description: status >= 500 ? 'Something went wrong on our side; the reference is in the server log.' : error.message,
+        ...(errors ? { errors } : {}),
+        reference,
+      };
+    }
+  });
+
+  // The document describes the API; reading it needs no credentials.
+  router.get('/openapi.json', (ctx) => {
+    ctx.body = document;
+  });
+
+  for (const op of deps.operations) {
+    router[op.method](op.id, koaPath(op.path), async (ctx) => {
+      const principal = await deps.auth.authenticate(ctx);
+      let body: unknown;
+      if (op.body) {
+        const expected = op.bodyType ?? 'application/json';
+        if (!ctx.is(expected)) throw new AppError('invalid_input', `The body must be sent as ${expected}.`, { status: 415 });
+        await parseBody(ctx, async () => {});
+        body = (ctx.request as { body?: unknown }).body;
+      }
+      const result = await run(op, { params: ctx.params, query: { ...ctx.query }, body }, { principal, ip: String(ctx.state.clientIp ?? ctx.ip) });
+      ctx.status = op.response.status;
+      if (result instanceof RawBody) {
+        ctx.type = result.type;
+        if (result.filename) ctx.attachment(result.filename);
+        ctx.body = result.body;
+      } else if (op.response.status !== 204) {
+        ctx.body = result;
+      }
+    });
+  }
+
+  return {
+    router,
+    document,
+    operations: deps.operations,
+    /** Runs an operation for the console, validated exactly as over HTTP. */
+    invoke(id: string, input: { params?: unknown; query?: unknown; body?: unknown }, call: Call): Promise<unknown> {
+      const op = byId.get(id);
+      if (!op) throw new Error(`admin API: no operation ${id}`);
+      return run(op, { params: input.params ?? {}, query: input.query ?? {}, body: input.body }, call);
+    },
+  };
+}
+
+export type AdminApi = ReturnType<typeof createAdminApi>;
+export type { Principal };
+
+/** Query-string helpers shared by the list operations. */
+export const queryDate = z.iso.datetime({ offset: true }).transform((v) => new Date(v));
+export const pageLimit = z.coerce.number().int().min(1).max(500).default(50);

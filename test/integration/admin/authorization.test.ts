@@ -1,0 +1,68 @@
+/**
+ * Who may call the admin API: no token, a token without wardgate:admin, a revoked or unknown token
+ * are all refused, and every refusal is in the audit log. (A non-admin person, and an admin whose
+ * session is only at acr 1fa, are refused in test/e2e/admin-console.test.ts, where a real browser
+ * signs them in.)
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTestDatabase, databaseUnavailable, type TestDatabase } from '../../helpers/database.ts';
+import { startTestServer, type TestServer } from '../../helpers/server.ts';
+import { AdminClient, clientCredentialsToken } from '../../helpers/admin.ts';
+
+describe.skipIf(databaseUnavailable())('admin API: authorization', () => {
+  let db: TestDatabase;
+  let server: TestServer;
+
+  beforeAll(async () => {
+    db = await createTestDatabase();
+    server = await startTestServer(db);
+  });
+
+  afterAll(async () => {
+    await server?.close();
+    await db?.drop();
+  });
+
+  const denials = async () => (await server.db('audit_log').where({ type: 'admin.access_denied' }).orderBy('id')).map((r: { data: string }) => JSON.parse(r.data));
+
+  it('refuses a request without credentials with 401 and a Bearer challenge', async () => {
+    const response = await new AdminClient(server.issuer).get('/sites');
+    expect(response.status).toBe(401);
+    expect(response.headers.get('www-authenticate')).toBe('Bearer realm="wardgate-admin"');
+    expect(response.body.error).toBe('unauthorized');
+    expect((await denials()).at(-1)).toMatchObject({ reason: 'no_credentials', method: 'GET', path: '/admin/api/v1/sites' });
+  });
+
+  it('refuses an unknown token with 401 invalid_token', async () => {
+    const response = await new AdminClient(server.issuer, 'not-a-token-that-wardgate-issued').get('/sites');
+    expect(response.status).toBe(401);
+    expect(response.headers.get('www-authenticate')).toContain('error="invalid_token"');
+    expect((await denials()).at(-1)).toMatchObject({ reason: 'invalid_token' });
+  });
+
+  it('refuses a token without scope wardgate:admin with 403 insufficient_scope', async () => {
+    const token = await clientCredentialsToken(server, 'wardgate:introspect');
+    const response = await new AdminClient(server.issuer, token).post('/sites', { id: 'x' });
+    expect(response.status).toBe(403);
+    expect(response.headers.get('www-authenticate')).toContain('error="insufficient_scope"');
+    expect((await denials()).at(-1)).toMatchObject({ reason: 'insufficient_scope', method: 'POST' });
+    expect(await server.db('sites').where({ id: 'x' }).first()).toBeUndefined();
+  });
+
+  it('refuses a token once it is revoked', async () => {
+    const registered = await server.clients.register({ client_name: 'revoked admin', grant_types: ['client_credentials'], scope: 'wardgate:admin' });
+    const basic = `Basic ${Buffer.from(`${registered.client_id}:${registered.client_secret}`).toString('base64')}`;
+    const issued = await fetch(`${server.issuer}/token`, { method: 'POST', headers: { authorization: basic, 'content-type': 'application/x-www-form-urlencoded' }, body: 'grant_type=client_credentials&scope=wardgate%3Aadmin' });
+    const token = ((await issued.json()) as { access_token: string }).access_token;
+    expect((await new AdminClient(server.issuer, token).get('/sites')).status).toBe(200);
+    const revoked = await fetch(`${server.issuer}/token/revocation`, { method: 'POST', headers: { authorization: basic, 'content-type': 'application/x-www-form-urlencoded' }, body: `token=${token}` });
+    expect(revoked.status).toBe(200);
+    expect((await new AdminClient(server.issuer, token).get('/sites')).status).toBe(401);
+  });
+
+  it('refuses a malformed Authorization header', async () => {
+    const response = await fetch(`${server.issuer}/admin/api/v1/sites`, { headers: { authorization: 'Basic dXNlcjpwYXNz' } });
+    expect(response.status).toBe(401);
+    expect((await denials()).at(-1)).toMatchObject({ reason: 'malformed_authorization' });
+  });
+});
