@@ -73,7 +73,7 @@ const envSchema = z.object({
   WARDGATE_OUTBOUND_ALLOWED_NETWORKS: cidrList.optional(),
   WARDGATE_DEMO: booleanFlag.optional(),
   WARDGATE_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
-  WARDGATE_BODY_LIMIT: byteSize('32kb'),
+  WARDGATE_BODY_LIMIT: byteSize('64kb'),
   WARDGATE_ADMIN_BODY_LIMIT: byteSize('10mb'),
   WARDGATE_SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(0).max(600_000).default(10_000),
   WARDGATE_BOOTSTRAP_ADMIN_CLIENT_ID: z.string().min(1).optional(),

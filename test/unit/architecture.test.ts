@@ -49,6 +49,18 @@ describe('dependency direction', () => {
     }
   });
 
+  it('admin API operations are free of Koa and oidc-provider; only the router and auth touch HTTP', () => {
+    expect(violations('admin/api/resources', (spec) => !/^(koa|@koa\/|koa-|oidc-provider|knex)/.test(spec))).toEqual([]);
+  });
+
+  it('nothing inward reaches the admin API or console: only main.ts wires them', () => {
+    const importers = files(src)
+      .filter((f) => !path.relative(src, f).startsWith('admin/'))
+      .filter((f) => importsOf(f).some((spec) => spec.startsWith('.') && path.relative(src, path.resolve(path.dirname(f), spec)).startsWith('admin/')))
+      .map((f) => path.relative(src, f));
+    expect(importers).toEqual(['main.ts']);
+  });
+
   it('only config.ts reads process.env', () => {
     const readers = files(src).filter((f) => /process\.env\b/.test(fs.readFileSync(f, 'utf8'))).map((f) => path.relative(src, f));
     expect(readers).toEqual(['config.ts']);

@@ -35,6 +35,11 @@ describe('loadConfig', () => {
     expect(loadConfig({ NODE_ENV: 'test' }).demo).toBe(false);
   });
 
+  it('limits request bodies to 64kb, and admin API bodies to 10mb, unless told otherwise', () => {
+    expect(loadConfig({ NODE_ENV: 'test' })).toMatchObject({ bodyLimitBytes: 64 * 1024, adminBodyLimitBytes: 10 * 1024 * 1024 });
+    expect(loadConfig({ NODE_ENV: 'test', WARDGATE_BODY_LIMIT: '1mb', WARDGATE_ADMIN_BODY_LIMIT: '512KB' })).toMatchObject({ bodyLimitBytes: 1024 * 1024, adminBodyLimitBytes: 512 * 1024 });
+  });
+
   it.each([
     [{ PORT: '70000' }, /^PORT: /],
     [{ WARDGATE_TRUST_PROXY: 'proxy.hospital.example' }, /^WARDGATE_TRUST_PROXY: "proxy.hospital.example" is not an IP address/],
@@ -42,6 +47,7 @@ describe('loadConfig', () => {
     [{ WARDGATE_ISSUER: 'not a url' }, /^WARDGATE_ISSUER: /],
     [{ WARDGATE_ISSUER: 'https://hospital.example/idp' }, /^WARDGATE_ISSUER: must be an http\(s\) origin/],
     [{ WARDGATE_BODY_LIMIT: 'lots' }, /^WARDGATE_BODY_LIMIT: must look like 64kb/],
+    [{ WARDGATE_ADMIN_BODY_LIMIT: '10 MB' }, /^WARDGATE_ADMIN_BODY_LIMIT: must look like 64kb/],
     [{ WARDGATE_BOOTSTRAP_ADMIN_USER: 'root', WARDGATE_BOOTSTRAP_ADMIN_PASSWORD: 'short' }, /^WARDGATE_BOOTSTRAP_ADMIN_PASSWORD: must be at least 12/],
   ])('refuses %o naming the variable', (env, message) => {
     expect(() => loadConfig(env)).toThrow(message);
