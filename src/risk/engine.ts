@@ -5,6 +5,8 @@
  * generator as an option. Every signal runs within its budget; a signal that throws or overruns
  * never yields allow: it records `signal_error:<id>` and its failure mode applies. Rules only make
  * a decision stricter (deny > step_up > allow); report_only rules are recorded, never applied.
+ * `evaluate` runs the signals; `decide` turns what they said into the decision, so a recorded
+ * decision's findings can be judged again under a draft policy (replay) by the same code.
  */
 import type { Condition, Policy, Rule, SignalId, VersionedPolicy } from './policy.ts';
 import { signalSettingsOf } from './policy.ts';
@@ -44,7 +46,10 @@ async function runSignal(signal: Signal, context: RiskContext, ports: RiskPorts,
   }
 }
 
-export function matches(condition: Condition, state: { codes: Set<string>; score: number; context: RiskContext }): boolean {
+/** What the rules and the session lifetime read from a context besides the findings. */
+export type DecisionContext = Pick<RiskContext, 'client' | 'requestedAcr' | 'at'>;
+
+export function matches(condition: Condition, state: { codes: Set<string>; score: number; context: DecisionContext }): boolean {
   if ('finding' in condition) return state.codes.has(condition.finding);
   if ('scoreAtLeast' in condition) return state.score >= condition.scoreAtLeast;
   if ('clientSensitivity' in condition) return state.context.client.sensitivity === condition.clientSensitivity;
@@ -67,25 +72,37 @@ function sessionLifetimeSeconds(findings: Finding[], policy: Policy, at: Date): 
 }
 
 export async function evaluate(context: RiskContext, policy: VersionedPolicy, ports: RiskPorts, options: EvaluateOptions): Promise<Decision> {
-  const document = policy.document;
   const phase = options.phase ?? 'full';
   const signals = options.signals.filter((s) => phase === 'full' || !s.needsUser);
-  const results = await Promise.all(signals.map(async (signal) => ({ signal, result: await runSignal(signal, context, ports, document) })));
+  const results = await Promise.all(signals.map((signal) => runSignal(signal, context, ports, policy.document)));
+  // A signal that failed is said as `signal_error:<id>`; decide() applies its failure mode.
+  const said = results.flatMap((result, i): RawFinding[] =>
+    'error' in result ? [{ code: `signal_error:${signals[i]!.id}`, details: { error: result.error } }] : result.findings,
+  );
+  return decide(said, context, policy, (options.newId ?? (() => globalThis.crypto.randomUUID()))());
+}
 
+/**
+ * From what the signals said to a decision: points from the policy's weights, thresholds, rules
+ * (enforced and report-only), each failed signal's failure mode, the acr and session lifetime.
+ * Pure and synchronous; `evaluate` calls it after the signals, and replay (policy/replay.ts) calls
+ * it with a recorded decision's findings to judge them under another policy.
+ */
+export function decide(said: readonly RawFinding[], context: DecisionContext, policy: VersionedPolicy, decisionId: string): Decision {
+  const document = policy.document;
   const findings: Finding[] = [];
   const determiningRules: string[] = [];
   let outcome: Outcome = 'allow';
-  for (const { signal, result } of results) {
-    if ('error' in result) {
-      const { failureMode } = signalSettingsOf(document, signal.id as SignalId);
-      findings.push({ code: `signal_error:${signal.id}`, points: 0, details: { error: result.error, failureMode } });
+  for (const raw of said) {
+    if (raw.code.startsWith('signal_error:')) {
+      const id = raw.code.slice('signal_error:'.length) as SignalId;
+      const { failureMode } = signalSettingsOf(document, id);
+      findings.push({ code: raw.code, points: 0, details: { error: raw.details.error, failureMode } });
       outcome = stricter(outcome, failureMode);
-      determiningRules.push(`failure_mode:${signal.id}`);
+      determiningRules.push(`failure_mode:${id}`);
       continue;
     }
-    for (const raw of result.findings) {
-      findings.push({ ...raw, points: document.weights[raw.code as keyof Policy['weights']] ?? 0 });
-    }
+    findings.push({ code: raw.code, points: document.weights[raw.code as keyof Policy['weights']] ?? 0, details: raw.details });
   }
   const score = findings.reduce((sum, f) => sum + f.points, 0);
   if (score >= document.thresholds.deny) {
@@ -117,7 +134,7 @@ export async function evaluate(context: RiskContext, policy: VersionedPolicy, po
   });
 
   return {
-    decisionId: (options.newId ?? (() => globalThis.crypto.randomUUID()))(),
+    decisionId,
     outcome,
     score,
     findings,
