@@ -1,6 +1,6 @@
 /**
- * Local accounts: create, authenticate by password, disable. Disabling a user ends their sessions
- * and revokes their grants, refresh and access tokens at once.
+ * Local accounts: create, authenticate by password, change, disable and enable. Disabling a user
+ * ends their sessions and revokes their grants, refresh and access tokens at once.
  */
 import crypto from 'node:crypto';
 import { z } from 'zod';
@@ -22,18 +22,34 @@ export interface User {
   createdAt: number;
 }
 
+export const roleSchema = z.string().regex(/^[a-z][a-z0-9-]{0,63}$/, { message: 'must be lower-case letters, digits and -' });
+
 export const newUserSchema = z
   .object({
     username: z.string().min(1).max(128),
     password: z.string().optional(),
     displayName: z.string().trim().min(1).max(200),
     email: z.email().max(320).optional(),
-    roles: z.array(z.string().regex(/^[a-z][a-z0-9-]{0,63}$/, { message: 'must be lower-case letters, digits and -' })).default([]),
+    roles: z.array(roleSchema).default([]),
     fhirUser: z.url().max(1024).optional(),
   })
   .strict();
 
 export type NewUser = z.input<typeof newUserSchema>;
+
+/** Changes to an account's profile or password; `null` clears email and fhirUser. */
+export const userChangesSchema = z
+  .object({
+    displayName: newUserSchema.shape.displayName,
+    email: z.email().max(320).nullable(),
+    roles: z.array(roleSchema),
+    fhirUser: z.url().max(1024).nullable(),
+    password: z.string(),
+  })
+  .partial()
+  .strict();
+
+export type UserChanges = z.input<typeof userChangesSchema>;
 
 export function toUser(row: UserRow): User {
   return {
@@ -112,6 +128,33 @@ export function createAccounts(users: UserStore, payloads: PayloadStore, now: ()
       const changed = await users.update(id, { disabled: true, updated_at: now() });
       if (!changed) throw new AppError('not_found', `user ${id} not found`);
       return { revoked: await payloads.revokeByAccountId(id) };
+    },
+
+    /** Lets a disabled account sign in again (its ended sessions stay ended). */
+    async enable(id: string): Promise<void> {
+      const changed = await users.update(id, { disabled: false, updated_at: now() });
+      if (!changed) throw new AppError('not_found', `user ${id} not found`);
+    },
+
+    /** Changes the profile, roles or password (validated as at creation; the password is hashed). */
+    async update(id: string, input: UserChanges): Promise<User> {
+      const parsed = userChangesSchema.safeParse(input);
+      if (!parsed.success) {
+        const issue = parsed.error.issues[0]!;
+        throw new AppError('invalid_input', `${issue.path.join('.') || 'user'}: ${issue.message}`, {
+          details: { issues: parsed.error.issues.map((i) => ({ path: i.path.join('.'), message: i.message })) },
+        });
+      }
+      const data = parsed.data;
+      if (data.password !== undefined) validatePassword(data.password);
+      const changes: Partial<UserRow> = { updated_at: now() };
+      if (data.displayName !== undefined) changes.display_name = data.displayName;
+      if (data.email !== undefined) changes.email = data.email;
+      if (data.roles !== undefined) changes.roles = JSON.stringify([...new Set(data.roles)].sort());
+      if (data.fhirUser !== undefined) changes.fhir_user = data.fhirUser;
+      if (data.password !== undefined) changes.password_hash = await hashPassword(data.password);
+      if (!(await users.update(id, changes))) throw new AppError('not_found', `user ${id} not found`);
+      return toUser((await users.findById(id))!);
     },
 
   };

@@ -32,6 +32,35 @@ export function createUserStore(db: Db) {
     async update(id: string, changes: Partial<Omit<UserRow, 'id' | 'created_at'>>): Promise<number> {
       return table().where({ id }).update(changes);
     },
+    /**
+     * A page of users in username-key order, after `afterKey` when given. `q` matches a part of the
+     * username (by its key), display name or email, ignoring case (ASCII letters only on SQLite,
+     * whose lower() folds no others); `role` one of the roles exactly.
+     */
+    async search(filter: { q?: string; qKey?: string; role?: string; disabled?: boolean; afterKey?: string; limit: number }): Promise<UserRow[]> {
+      const query = table().orderBy('username_key').limit(filter.limit);
+      if (filter.afterKey !== undefined) query.where('username_key', '>', filter.afterKey);
+      if (filter.disabled !== undefined) query.where({ disabled: filter.disabled });
+      // Roles are a JSON array of lower-case names, digits and "-": the quoted name matches one whole role.
+      if (filter.role !== undefined) query.where('roles', 'like', `%${JSON.stringify(filter.role)}%`);
+      if (filter.q !== undefined) {
+        const like = (text: string) => `%${text.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+        const q = like(filter.q.toLowerCase());
+        query.where((w) =>
+          w
+            .whereRaw("username_key like ? escape '\\'", [like(filter.qKey ?? filter.q!.toLowerCase())])
+            .orWhereRaw("lower(display_name) like ? escape '\\'", [q])
+            .orWhereRaw("lower(email) like ? escape '\\'", [q]),
+        );
+      }
+      return query;
+    },
+    /** How many security keys each of these users has (users without any are left out). */
+    async securityKeyCounts(ids: string[]): Promise<Map<string, number>> {
+      if (!ids.length) return new Map();
+      const rows = (await db('webauthn_credentials').whereIn('user_id', ids).groupBy('user_id').select('user_id').count({ n: '*' })) as Array<{ user_id: string; n: number | string }>;
+      return new Map(rows.map((r) => [r.user_id, Number(r.n)]));
+    },
   };
 }
 
