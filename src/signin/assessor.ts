@@ -105,6 +105,8 @@ export function createAssessor(deps: AssessorDeps) {
         country: facts.country,
         terminal_id: facts.terminalId,
         user_agent: device.summary.slice(0, 255),
+        client_sensitivity: context.client.sensitivity,
+        requested_acr: JSON.stringify(context.requestedAcr),
       });
       await deps.audit.append({
         type: 'sign_in.decision',
@@ -142,9 +144,13 @@ export function createAssessor(deps: AssessorDeps) {
       return row && { outcome: row.outcome, sessionLifetime: row.session_lifetime ?? 0 };
     },
 
-    /** The same evaluation with nothing written: for the simulator and for testing drafts. */
-    async simulate(context: RiskContext, policy?: VersionedPolicy): Promise<Decision> {
-      return evaluate(context, policy ?? (await deps.policies.active()), deps.ports, { signals: deps.signals });
+    /**
+     * The same evaluation with nothing written: for the simulator and for testing drafts. `ports`
+     * replaces some read-only ports (the simulator names a terminal by id, not by its credential);
+     * `phase` as for a real sign-in (full unless told).
+     */
+    async simulate(context: RiskContext, policy?: VersionedPolicy, options: { ports?: Partial<RiskPorts>; phase?: 'pre_password' | 'full' } = {}): Promise<Decision> {
+      return evaluate(context, policy ?? (await deps.policies.active()), { ...deps.ports, ...options.ports }, { signals: deps.signals, phase: options.phase ?? 'full' });
     },
   };
 }

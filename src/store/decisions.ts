@@ -20,6 +20,10 @@ export interface DecisionRow {
   country: string | null;
   terminal_id: string | null;
   user_agent: string | null;
+  /** The relying app's sensitivity when it decided (null on rows from before it was kept). */
+  client_sensitivity?: 'standard' | 'high' | null;
+  /** JSON array of the acr values the app asked for (null on rows from before it was kept). */
+  requested_acr?: string | null;
 }
 
 export function createDecisionStore(db: Db) {
@@ -30,6 +34,15 @@ export function createDecisionStore(db: Db) {
     },
     async find(id: string): Promise<DecisionRow | undefined> {
       return table().where({ id }).first();
+    },
+    /**
+     * Decisions at or after `from` and before `to` (epoch ms), in (at, id) order, the next `limit`
+     * after `after`: replay reads a window a page at a time (policy/replay.ts).
+     */
+    async pageForReplay(from: number, to: number, after: { at: number; id: string } | null, limit: number): Promise<DecisionRow[]> {
+      const query = table().where('at', '>=', from).andWhere('at', '<', to);
+      if (after) query.andWhere((q) => q.where('at', '>', after.at).orWhere((same) => same.where('at', '=', after.at).andWhere('id', '>', after.id)));
+      return query.orderBy([{ column: 'at' }, { column: 'id' }]).limit(limit);
     },
     async latestFor(userId: string): Promise<DecisionRow | undefined> {
       return table().where({ user_id: userId }).whereNot({ phase: 'pre_password' }).orderBy('at', 'desc').first();

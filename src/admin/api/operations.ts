@@ -1,8 +1,9 @@
 /** Every operation of the admin API, one module per resource. */
 import type { AdminDeps } from './deps.ts';
 import type { Operation } from './operation.ts';
+import { simulateOperations } from './resources/simulate.ts';
 import { siteOperations } from './resources/sites.ts';
 
 export function adminOperations(deps: AdminDeps): Operation[] {
-  return [...siteOperations(deps)];
+  return [...siteOperations(deps), ...simulateOperations(deps)];
 }
