@@ -67,6 +67,13 @@ export const newTerminalSchema = z
 
 export type NewTerminal = z.input<typeof newTerminalSchema>;
 
+export const terminalChangesSchema = z
+  .object({ name: newTerminalSchema.shape.name, unit: z.string().trim().min(1).max(200).nullable() })
+  .partial()
+  .strict();
+
+export type TerminalChanges = z.input<typeof terminalChangesSchema>;
+
 const enrollmentOptionsSchema = z
   .object({ enrollmentTtlMs: z.number().int().min(1).max(30 * DAY_MS).default(DAY_MS) })
   .strict();
@@ -116,7 +123,9 @@ export function createTerminals(db: Db, deps: { issuer: string; now?: () => numb
     async create(input: NewTerminal, options: EnrollmentOptions = {}): Promise<PendingTerminal> {
       const data = parseInput(newTerminalSchema, input, 'terminal');
       const { enrollmentTtlMs } = parseInput(enrollmentOptionsSchema, options, 'options');
-      if (!(await createSiteStore(db).find(data.siteId))) throw new AppError('invalid_input', `siteId: no site "${data.siteId}"`);
+      if (!(await createSiteStore(db).find(data.siteId))) {
+        throw new AppError('invalid_input', `siteId: no site "${data.siteId}"`, { details: { issues: [{ path: 'siteId', message: `no site "${data.siteId}"` }] } });
+      }
       const token = newSecret();
       const at = now();
       const row: TerminalRow = {
@@ -183,6 +192,15 @@ export function createTerminals(db: Db, deps: { issuer: string; now?: () => numb
 
     async list(siteId?: string): Promise<Terminal[]> {
       return (await store.list(siteId)).map(toTerminal);
+    },
+
+    /** Renames a terminal or changes its unit (`null` clears the unit), whatever its status. */
+    async update(id: string, input: TerminalChanges): Promise<Terminal> {
+      const data = parseInput(terminalChangesSchema, input, 'terminal');
+      if (!(await store.update(id, { ...(data.name !== undefined ? { name: data.name } : {}), ...(data.unit !== undefined ? { unit: data.unit } : {}) }, now()))) {
+        throw new AppError('not_found', `id: no terminal "${id}"`);
+      }
+      return toTerminal((await store.find(id))!);
     },
 
     /** Revokes the terminal for good: its credential is then identified as revoked, its link stops working. */

@@ -3,7 +3,9 @@ import type { AdminDeps } from './deps.ts';
 import type { Operation } from './operation.ts';
 import { simulateOperations } from './resources/simulate.ts';
 import { siteOperations } from './resources/sites.ts';
+import { terminalOperations } from './resources/terminals.ts';
+import { userOperations } from './resources/users.ts';
 
 export function adminOperations(deps: AdminDeps): Operation[] {
-  return [...siteOperations(deps), ...simulateOperations(deps)];
+  return [...siteOperations(deps), ...userOperations(deps), ...terminalOperations(deps), ...simulateOperations(deps)];
 }
