@@ -18,6 +18,7 @@ import { createSites, type Sites } from './hospital/sites.ts';
 import { createShifts } from './hospital/shifts.ts';
 import { createTerminals, type Terminals } from './hospital/terminals.ts';
 import { createAuditLog } from './audit/log.ts';
+import { auditSignOuts } from './audit/sign-out.ts';
 import { createAdminAuth } from './admin/api/auth.ts';
 import { createChanges } from './admin/api/changes.ts';
 import { adminOperations } from './admin/api/operations.ts';
@@ -202,6 +203,7 @@ export async function startWardgate(config: Config, options: { logDestination?: 
     const ports = createRiskPorts(database, { sites, terminals });
     const throttle = createThrottle(failures);
     const audit = createAuditLog(database);
+    provider.use(auditSignOuts({ provider, audit, accounts, log }));
     const assessor = createAssessor({ ports, decisionPorts: ports.forDecision, signals: SIGNALS, policies, decisions, audit, observer: metrics, log });
     const webauthnStore = createWebAuthnStore(database);
     const webauthn = createWebAuthn({ store: webauthnStore, audit, rp: relyingPartyOf(issuer) });

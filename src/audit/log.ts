@@ -6,7 +6,7 @@
  */
 import crypto from 'node:crypto';
 import { isPostgres, type Db } from '../store/db.ts';
-import { createAuditStore, type AuditRow } from '../store/audit-log.ts';
+import { createAuditStore, type AuditFilter, type AuditListRow, type AuditRow } from '../store/audit-log.ts';
 
 export const GENESIS = '0'.repeat(64);
 const AUDIT_LOCK = 0x61756474; // "audt"
@@ -19,10 +19,14 @@ export interface AuditEvent {
   at?: number;
 }
 
-/** The hash of one entry: SHA-256 over the previous hash and a canonical JSON of the content. */
+/** The canonical JSON of an entry's content, `[at, type, actor, subject, data]`, that its hash covers. */
+export function canonicalEntry(entry: Pick<AuditRow, 'at' | 'type' | 'actor' | 'subject' | 'data'>): string {
+  return JSON.stringify([entry.at, entry.type, entry.actor, entry.subject, entry.data]);
+}
+
+/** The hash of one entry: SHA-256 over the previous hash, a newline and the canonical JSON of the content. */
 export function entryHash(prevHash: string, entry: Pick<AuditRow, 'at' | 'type' | 'actor' | 'subject' | 'data'>): string {
-  const canonical = JSON.stringify([entry.at, entry.type, entry.actor, entry.subject, entry.data]);
-  return crypto.createHash('sha256').update(prevHash).update('\n').update(canonical).digest('hex');
+  return crypto.createHash('sha256').update(prevHash).update('\n').update(canonicalEntry(entry)).digest('hex');
 }
 
 export function createAuditLog(db: Db, now: () => number = Date.now) {
@@ -35,6 +39,20 @@ export function createAuditLog(db: Db, now: () => number = Date.now) {
         const content = { at: event.at ?? now(), type: event.type, actor: event.actor ?? null, subject: event.subject ?? null, data: JSON.stringify(event.data) };
         await store.insert({ ...content, prev_hash: prev, hash: entryHash(prev, content) });
       });
+    },
+
+    /** A page of entries, newest first, before the entry `beforeId` when given (admin API). */
+    list(filter: AuditFilter, beforeId: number | undefined, limit: number): Promise<AuditListRow[]> {
+      return createAuditStore(db).listPage(filter, beforeId, limit);
+    },
+
+    count(filter: AuditFilter): Promise<number> {
+      return createAuditStore(db).countMatching(filter);
+    },
+
+    /** Matching entries in chain order, at most `limit` (exports check `count` first). */
+    matching(filter: AuditFilter, limit: number): Promise<AuditListRow[]> {
+      return createAuditStore(db).matching(filter, limit);
     },
 
     /** Walks the chain; the first row whose hash or link does not hold is where tampering begins. */

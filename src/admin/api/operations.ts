@@ -1,11 +1,13 @@
 /** Every operation of the admin API, one module per resource. */
 import type { AdminDeps } from './deps.ts';
 import type { Operation } from './operation.ts';
+import { auditOperations } from './resources/audit.ts';
+import { decisionOperations } from './resources/decisions.ts';
 import { simulateOperations } from './resources/simulate.ts';
 import { siteOperations } from './resources/sites.ts';
 import { terminalOperations } from './resources/terminals.ts';
 import { userOperations } from './resources/users.ts';
 
 export function adminOperations(deps: AdminDeps): Operation[] {
-  return [...siteOperations(deps), ...userOperations(deps), ...terminalOperations(deps), ...simulateOperations(deps)];
+  return [...siteOperations(deps), ...userOperations(deps), ...terminalOperations(deps), ...simulateOperations(deps), ...decisionOperations(deps), ...auditOperations(deps)];
 }
