@@ -20,6 +20,7 @@ import { createTerminals, type Terminals } from './hospital/terminals.ts';
 import { createAuditLog } from './audit/log.ts';
 import { auditSignOuts } from './audit/sign-out.ts';
 import { createAdminAuth } from './admin/api/auth.ts';
+import { createAdminConsole, CONSOLE_PREFIX, registerAdminConsoleClient } from './admin/console/routes.ts';
 import { createChanges } from './admin/api/changes.ts';
 import { adminOperations } from './admin/api/operations.ts';
 import { ADMIN_API_PREFIX, createAdminApi } from './admin/api/router.ts';
@@ -176,6 +177,7 @@ export async function startWardgate(config: Config, options: { logDestination?: 
     await withStartupLock(db, async () => {
       await runBootstrap(config, { accounts, clients, log });
       await registerAccountClient(clients, clientStore, issuer);
+      await registerAdminConsoleClient(clients, clientStore, issuer);
       if (config.demo) demo = await seedDemo({ accounts, clients, clientStore, sites, terminals, shifts: createShifts(db!), issuer });
     });
 
@@ -195,7 +197,7 @@ export async function startWardgate(config: Config, options: { logDestination?: 
     provider.use(createClientIp(config.trustProxy));
     provider.use(createSecurityHeaders({ https }));
     provider.use(createErrorHandler(views, log));
-    provider.use(createBodyLimit(config.bodyLimitBytes, { exceptUnder: ADMIN_API_PREFIX }));
+    provider.use(createBodyLimit(config.bodyLimitBytes, { exceptUnder: `${CONSOLE_PREFIX}/` }));
     provider.use(createStaticFiles());
     provider.use(createHealthRoutes({ ready: () => checkDatabase(database), metrics, log }).routes());
     const decisions = createDecisionStore(database);
@@ -218,18 +220,21 @@ export async function startWardgate(config: Config, options: { logDestination?: 
       touchTerminal: (id, at) => terminals.touch(id, new Date(at)),
       now: () => new Date(),
     };
+    const adminAuth = createAdminAuth({ provider, accounts, audit, issuer });
     const adminApi = createAdminApi({
       operations: adminOperations({
         db: database, issuer, provider, accounts, users: createUserStore(database), payloads, webauthn, sites, terminals, shifts: createShifts(database),
         clients, clientStore, policies, assessor, decisions, audit, changes: createChanges(audit), now: () => new Date(),
       }),
-      auth: createAdminAuth({ provider, accounts, audit, issuer }),
+      auth: adminAuth,
       log,
       issuer,
       bodyLimitBytes: config.adminBodyLimitBytes,
     });
     provider.use(adminApi.router.routes());
     provider.use(adminApi.router.allowedMethods());
+    // The console reads bodies after its gate, with its own limits (forms, or a rota or policy document).
+    provider.use(createAdminConsole({ provider, auth: adminAuth, adminApi, views, issuer, secureCookies: https, bodyLimitBytes: config.bodyLimitBytes, adminBodyLimitBytes: config.adminBodyLimitBytes }).routes());
     provider.use(createAccountRoutes({ provider, accounts, webauthn, views, issuer, secureCookies: https, bodyLimitBytes: config.bodyLimitBytes }).routes());
     provider.use(createEnrollmentLinkRoutes({ webauthn, accounts, views, bodyLimitBytes: config.bodyLimitBytes }).routes());
     provider.use(createInteractionRoutes({ provider, accounts, views, metrics, log, bodyLimitBytes: config.bodyLimitBytes, risk }).routes());

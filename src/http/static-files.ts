@@ -14,9 +14,12 @@ const TYPES: Record<string, string> = { '.css': 'text/css; charset=utf-8', '.js'
 
 export function createStaticFiles(prefix = '/static/'): Middleware {
   const files = new Map<string, { body: Buffer; type: string }>();
-  for (const name of fs.readdirSync(publicDir)) {
-    const type = TYPES[path.extname(name)];
-    if (type) files.set(prefix + name, { body: fs.readFileSync(path.join(publicDir, name)), type });
+  // public/ and public/admin/ (the IT console's scripts and stylesheet).
+  for (const dir of ['', 'admin/']) {
+    for (const name of fs.readdirSync(path.join(publicDir, dir))) {
+      const type = TYPES[path.extname(name)];
+      if (type) files.set(prefix + dir + name, { body: fs.readFileSync(path.join(publicDir, dir, name)), type });
+    }
   }
   const require = createRequire(import.meta.url);
   // The package exports only its modules; its browser bundle sits two folders above the CommonJS entry.

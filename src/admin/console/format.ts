@@ -1,0 +1,55 @@
+/**
+ * Dates, times and outcomes as the console shows them. Times are stored and sent as instants; the
+ * console shows them in a timezone the admin picks (a site's, or UTC), and reads the browser's
+ * `datetime-local` fields in that timezone.
+ */
+import { DateTime } from 'luxon';
+
+export const OUTCOME_LABELS: Record<string, string> = { allow: 'Allowed', step_up: 'Security key asked', deny: 'Blocked' };
+
+/** An instant for people: "29 Nov 2026 18:05 GMT" in `zone` (UTC when none). */
+export function when(value: string | number | Date | null | undefined, zone = 'UTC'): string {
+  if (value === null || value === undefined || value === '') return '';
+  const dt = typeof value === 'number' ? DateTime.fromMillis(value) : value instanceof Date ? DateTime.fromJSDate(value) : DateTime.fromISO(value, { setZone: false });
+  if (!dt.isValid) return String(value);
+  const local = dt.setZone(zone);
+  return `${local.toFormat('d LLL yyyy HH:mm')} ${zone === 'UTC' ? 'UTC' : local.offsetNameShort ?? local.toFormat('ZZ')}`;
+}
+
+/** The value of a `datetime-local` field showing `value` in `zone`. */
+export function localInput(value: string | number | Date | null | undefined, zone = 'UTC'): string {
+  if (value === null || value === undefined || value === '') return '';
+  const dt = typeof value === 'number' ? DateTime.fromMillis(value) : value instanceof Date ? DateTime.fromJSDate(value) : DateTime.fromISO(value);
+  return dt.isValid ? dt.setZone(zone).toFormat("yyyy-LL-dd'T'HH:mm") : '';
+}
+
+/**
+ * A `datetime-local` value read in `zone`, as ISO 8601 with its offset; undefined when empty;
+ * the text as typed when it is not a date (the API then names the field).
+ */
+export function instantOf(value: string | undefined, zone = 'UTC'): string | undefined {
+  const trimmed = value?.trim();
+  if (!trimmed) return undefined;
+  const dt = DateTime.fromISO(trimmed, { zone });
+  return dt.isValid ? dt.toISO({ suppressMilliseconds: true })! : trimmed;
+}
+
+/** A valid IANA zone, or UTC. */
+export function zoneOr(zone: string | undefined, fallback = 'UTC'): string {
+  return zone && DateTime.local().setZone(zone).isValid ? zone : fallback;
+}
+
+/** Today's date (yyyy-mm-dd) in `zone`. */
+export function today(zone: string): string {
+  return DateTime.now().setZone(zone).toISODate()!;
+}
+
+/** The start and end of a calendar day in `zone`, as instants with their offsets. */
+export function dayBounds(day: string, zone: string): { from: string; to: string } | undefined {
+  const start = DateTime.fromISO(day, { zone }).startOf('day');
+  if (!start.isValid) return undefined;
+  return { from: start.toISO({ suppressMilliseconds: true })!, to: start.plus({ days: 1 }).toISO({ suppressMilliseconds: true })! };
+}
+
+/** Every IANA timezone this Node knows, for the timezone fields' suggestions. */
+export const TIMEZONES: string[] = Intl.supportedValuesOf('timeZone');
