@@ -94,7 +94,7 @@ export function createDecisionStore(db: Db) {
     /** The finding codes seen most often since `since`, counted in SQL over the JSON `findings` column. */
     async findingCounts(since: number, limit: number): Promise<Array<{ code: string; count: number }>> {
       const sql = isPostgres(db)
-        ? `select f->>'code' as code, count(*) as n from decisions d cross join lateral jsonb_array_elements(d.findings::jsonb) f where d.at >= ? group by 1 order by 2 desc, 1 asc limit ?`
+        ? `select f->>'code' as code, count(*) as n from decisions d cross join lateral jsonb_array_elements(d.findings::jsonb) f where d.at >= ? group by 1 order by count(*) desc, (f->>'code') collate "C" asc limit ?`
         : `select json_extract(f.value, '$.code') as code, count(*) as n from decisions d, json_each(d.findings) f where d.at >= ? group by 1 order by 2 desc, 1 asc limit ?`;
       return (rowsOf(await db.raw(sql, [since, limit])) as Array<{ code: string; n: number | string }>).map((r) => ({ code: r.code, count: Number(r.n) }));
     },
@@ -102,7 +102,7 @@ export function createDecisionStore(db: Db) {
     /** Report-only rules that matched since `since`, with what they would have decided, counted in SQL. */
     async reportOnlyCounts(since: number, limit: number): Promise<Array<{ rule: string; wouldBe: string; count: number }>> {
       const sql = isPostgres(db)
-        ? `select r->>'rule' as rule, r->>'wouldBe' as would_be, count(*) as n from decisions d cross join lateral jsonb_array_elements(d.report_only::jsonb) r where d.at >= ? group by 1, 2 order by 3 desc, 1 asc, 2 asc limit ?`
+        ? `select r->>'rule' as rule, r->>'wouldBe' as would_be, count(*) as n from decisions d cross join lateral jsonb_array_elements(d.report_only::jsonb) r where d.at >= ? group by 1, 2 order by count(*) desc, (r->>'rule') collate "C" asc, (r->>'wouldBe') collate "C" asc limit ?`
         : `select json_extract(r.value, '$.rule') as rule, json_extract(r.value, '$.wouldBe') as would_be, count(*) as n from decisions d, json_each(d.report_only) r where d.at >= ? group by 1, 2 order by 3 desc, 1 asc, 2 asc limit ?`;
       return (rowsOf(await db.raw(sql, [since, limit])) as Array<{ rule: string; would_be: string; n: number | string }>).map((r) => ({ rule: r.rule, wouldBe: r.would_be, count: Number(r.n) }));
     },
