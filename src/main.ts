@@ -225,6 +225,7 @@ export async function startWardgate(config: Config, options: { logDestination?: 
       operations: adminOperations({
         db: database, issuer, provider, accounts, users: createUserStore(database), payloads, webauthn, sites, terminals, shifts: createShifts(database),
         clients, clientStore, policies, assessor, decisions, audit, changes: createChanges(audit), now: () => new Date(),
+        internalClientIds: config.bootstrap.adminClient ? [config.bootstrap.adminClient.id] : [],
       }),
       auth: adminAuth,
       log,

@@ -23,6 +23,10 @@ export function createClientStore(db: Db) {
       const inserted = await table().insert(row).onConflict('client_id').ignore().returning('client_id');
       return inserted.length === 1;
     },
+    /** Replaces a client's metadata (the secret stays); true when the client exists. */
+    async updateMetadata(clientId: string, metadata: string, updatedAt: number): Promise<boolean> {
+      return (await table().where({ client_id: clientId }).update({ metadata, updated_at: updatedAt })) === 1;
+    },
     async delete(clientId: string): Promise<number> {
       return table().where({ client_id: clientId }).delete();
     },

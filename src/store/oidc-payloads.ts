@@ -50,6 +50,21 @@ export function createPayloadStore(db: Db) {
       const grants = db<PayloadRow>('oidc_payloads').where({ account_id: accountId }).whereNotNull('grant_id').select('grant_id');
       return table().where({ account_id: accountId }).orWhereIn('grant_id', grants).delete();
     },
+    /**
+     * Ends everything issued to a client: its grants and every code and token, whether under a grant
+     * or not (client credentials). The payload has no column for the client, so the rows are found
+     * by text and each confirmed by its parsed `clientId`.
+     */
+    async revokeByClientId(clientId: string): Promise<number> {
+      const candidates = await table().where('payload', 'like', `%"clientId":${JSON.stringify(clientId)}%`).select('type', 'id', 'payload', 'grant_id');
+      const mine = candidates.filter((row) => (JSON.parse(row.payload) as { clientId?: unknown }).clientId === clientId);
+      if (mine.length === 0) return 0;
+      const grants = [...new Set(mine.map((row) => (row.type === 'Grant' ? row.id : row.grant_id)).filter((id): id is string => Boolean(id)))];
+      let removed = 0;
+      for (const row of mine) removed += await table().where({ type: row.type, id: row.id }).delete();
+      for (const grantId of grants) removed += await table().where({ grant_id: grantId }).orWhere((q) => q.where({ type: 'Grant', id: grantId })).delete();
+      return removed;
+    },
     async deleteExpired(now: number): Promise<number> {
       return table().whereNotNull('expires_at').andWhere('expires_at', '<=', now).delete();
     },

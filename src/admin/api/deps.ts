@@ -35,4 +35,6 @@ export interface AdminDeps {
   audit: AuditLog;
   changes: Changes;
   now: () => Date;
+  /** Clients configured outside the API (the bootstrap admin client): not changed or deleted over it. */
+  internalClientIds?: readonly string[];
 }
