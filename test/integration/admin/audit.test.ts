@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as oidc from 'openid-client';
 import { createTestDatabase, databaseUnavailable, type TestDatabase } from '../../helpers/database.ts';
 import { startTestServer, type TestServer } from '../../helpers/server.ts';
-import { adminClient, type AdminClient } from '../../helpers/admin.ts';
+import { adminClient, type AdminClient, type ApiResponse } from '../../helpers/admin.ts';
 import { TestBrowser, formAction, signIn } from '../../helpers/browser.ts';
 import { createRelyingParty, type RelyingParty } from '../../helpers/relying-party.ts';
 import { TEST_SITE } from '../../helpers/hospital.ts';
@@ -134,11 +134,11 @@ describe.skipIf(databaseUnavailable())('admin API: audit log', () => {
       expect(event.agent[0]).toMatchObject({ who: { identifier: { value: 'm.grey' } }, altId: greyId, requestor: true, network: { address: ip, type: '2' } });
       expect(event.agent[1]).toMatchObject({ who: { identifier: { value: ehr.clientId } }, requestor: false });
     }
-    expect(signOuts[0].outcomeDesc).toMatch(/every application/);
-    expect(signOuts[1].outcomeDesc).toMatch(/the Wardgate session goes on/);
+    expect(signOuts[0]!.outcomeDesc).toMatch(/every application/);
+    expect(signOuts[1]!.outcomeDesc).toMatch(/the Wardgate session goes on/);
     const signOutRows = rows.filter((r: { type: string }) => r.type === 'sign_out').map((r: { data: string; actor: string; subject: string }) => ({ ...r, data: JSON.parse(r.data) }));
     expect(signOutRows[0]).toMatchObject({ actor: greyId, subject: ehr.clientId, data: { username: 'm.grey', clientId: ehr.clientId, scope: 'all', clients: [ehr.clientId], ip } });
-    expect(signOutRows[1].data).toMatchObject({ scope: 'client', clients: [ehr.clientId] });
+    expect(signOutRows[1]!.data).toMatchObject({ scope: 'client', clients: [ehr.clientId] });
 
     // The admin change: rest / create / C, the admin client as the requesting application.
     const created = events.find((e) => typeOf(e) === 'admin.site.create')!;
@@ -213,7 +213,7 @@ describe.skipIf(databaseUnavailable())('admin API: audit log', () => {
     let cursor: string | null = null;
     let pages = 0;
     do {
-      const response = await api.get(`/audit?type=admin.site.create&limit=2${cursor ? `&cursor=${cursor}` : ''}`);
+      const response: ApiResponse = await api.get(`/audit?type=admin.site.create&limit=2${cursor ? `&cursor=${cursor}` : ''}`);
       expect(response.status).toBe(200);
       seen.push(...response.body.items);
       cursor = response.body.nextCursor;

@@ -6,7 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, databaseUnavailable, type TestDatabase } from '../../helpers/database.ts';
 import { startTestServer, type TestServer } from '../../helpers/server.ts';
-import { adminClient, type AdminClient } from '../../helpers/admin.ts';
+import { adminClient, type AdminClient, type ApiResponse } from '../../helpers/admin.ts';
 import { TestBrowser, signIn } from '../../helpers/browser.ts';
 import { createRelyingParty, type RelyingParty } from '../../helpers/relying-party.ts';
 import { TEST_SITE } from '../../helpers/hospital.ts';
@@ -107,7 +107,7 @@ describe.skipIf(databaseUnavailable())('admin API: decisions', () => {
     let cursor: string | null = null;
     let pages = 0;
     do {
-      const response = await api.get(`/decisions?username=p.pager&limit=3${cursor ? `&cursor=${cursor}` : ''}`);
+      const response: ApiResponse = await api.get(`/decisions?username=p.pager&limit=3${cursor ? `&cursor=${cursor}` : ''}`);
       expect(response.status).toBe(200);
       expect(response.body.items.length).toBeLessThanOrEqual(3);
       seen.push(...response.body.items);
