@@ -59,6 +59,11 @@ const shiftQuerySchema = z
 
 export type ShiftListQuery = z.input<typeof shiftQuerySchema>;
 
+/** invalid_input naming the field in its message and in `details.issues` (the admin API's pointer). */
+function invalid(field: string, message: string): AppError {
+  return new AppError('invalid_input', `${field}: ${message}`, { details: { issues: [{ path: field, message }] } });
+}
+
 function toShift(row: ShiftDetailRow): Shift {
   return {
     id: row.id,
@@ -81,13 +86,13 @@ export function createShifts(db: Db, now: () => number = Date.now) {
 
   async function userIdOf(username: string): Promise<string> {
     const user = await users.findByKey(usernameKey(username));
-    if (!user) throw new AppError('invalid_input', `username: no user "${username}"`);
+    if (!user) throw invalid('username', `no user "${username}"`);
     return user.id;
   }
 
   async function siteOf(siteId: string) {
     const site = await sites.find(siteId);
-    if (!site) throw new AppError('invalid_input', `siteId: no site "${siteId}"`);
+    if (!site) throw invalid('siteId', `no site "${siteId}"`);
     return site;
   }
 
@@ -100,28 +105,29 @@ export function createShifts(db: Db, now: () => number = Date.now) {
     /**
      * Adds a shift, or with an `externalId` already known, updates that shift if anything changed.
      * Refuses (invalid_input naming the field) an unknown user or site, an unreadable or skipped
-     * time, an end not after the start, and a shift longer than 36 hours.
+     * time, an end not after the start, and a shift longer than 36 hours. `before` is the shift as
+     * it was, when one was updated.
      */
-    async add(input: NewShift): Promise<{ shift: Shift; status: 'created' | 'updated' | 'unchanged' }> {
+    async add(input: NewShift): Promise<{ shift: Shift; status: 'created' | 'updated' | 'unchanged'; before?: Shift }> {
       const data = parseInput(newShiftSchema, input, 'shift');
       const userId = await userIdOf(data.username);
       const site = await siteOf(data.siteId);
       const instant = (field: 'start' | 'end', value: string | Date) => {
         if (value instanceof Date) {
-          if (Number.isNaN(value.getTime())) throw new AppError('invalid_input', `${field}: not a valid date`);
+          if (Number.isNaN(value.getTime())) throw invalid(field, 'not a valid date');
           return value.getTime();
         }
         try {
           return toEpochMs(value, site.timezone);
         } catch (error) {
-          if (error instanceof LocalTimeError) throw new AppError('invalid_input', `${field}: ${error.message}`);
+          if (error instanceof LocalTimeError) throw invalid(field, error.message);
           throw error;
         }
       };
       const startsAt = instant('start', data.start);
       const endsAt = instant('end', data.end);
-      if (endsAt <= startsAt) throw new AppError('invalid_input', 'end: must be after start');
-      if (endsAt - startsAt > MAX_SHIFT_MS) throw new AppError('invalid_input', 'end: a shift is at most 36 hours long');
+      if (endsAt <= startsAt) throw invalid('end', 'must be after start');
+      if (endsAt - startsAt > MAX_SHIFT_MS) throw invalid('end', 'a shift is at most 36 hours long');
 
       const wanted = { user_id: userId, site_id: site.id, starts_at: startsAt, ends_at: endsAt, kind: data.kind };
       const at = now();
@@ -135,8 +141,10 @@ export function createShifts(db: Db, now: () => number = Date.now) {
       if (await shifts.insertIfAbsent(row)) return { shift: await detail(row.id), status: 'created' };
       const existing = (await shifts.findByExternalId(data.externalId))!;
       const changed = (Object.keys(wanted) as (keyof typeof wanted)[]).some((k) => existing[k] !== wanted[k]);
-      if (changed) await shifts.update(existing.id, { ...wanted, updated_at: at });
-      return { shift: await detail(existing.id), status: changed ? 'updated' : 'unchanged' };
+      if (!changed) return { shift: await detail(existing.id), status: 'unchanged' };
+      const before = await detail(existing.id);
+      await shifts.update(existing.id, { ...wanted, updated_at: at });
+      return { shift: await detail(existing.id), status: 'updated', before };
     },
 
     /** The user's shifts that overlap [from, to] (touching counts), earliest first. */
@@ -152,6 +160,12 @@ export function createShifts(db: Db, now: () => number = Date.now) {
       if (q.siteId !== undefined) await siteOf(q.siteId);
       const rows = await shifts.find({ userId, siteId: q.siteId, from: q.from?.getTime(), to: q.to?.getTime() });
       return rows.map(toShift);
+    },
+
+    /** One shift, or undefined. */
+    async get(id: string): Promise<Shift | undefined> {
+      const [row] = await shifts.find({ id });
+      return row ? toShift(row) : undefined;
     },
 
     async remove(id: string): Promise<void> {

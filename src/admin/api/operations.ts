@@ -1,6 +1,7 @@
 /** Every operation of the admin API, one module per resource. */
 import type { AdminDeps } from './deps.ts';
 import type { Operation } from './operation.ts';
+import { shiftOperations } from './resources/shifts.ts';
 import { auditOperations } from './resources/audit.ts';
 import { clientOperations } from './resources/clients.ts';
 import { decisionOperations } from './resources/decisions.ts';
@@ -11,5 +12,5 @@ import { terminalOperations } from './resources/terminals.ts';
 import { userOperations } from './resources/users.ts';
 
 export function adminOperations(deps: AdminDeps): Operation[] {
-  return [...siteOperations(deps), ...clientOperations(deps), ...policyOperations(deps), ...userOperations(deps), ...terminalOperations(deps), ...simulateOperations(deps), ...decisionOperations(deps), ...auditOperations(deps)];
+  return [...siteOperations(deps), ...clientOperations(deps), ...policyOperations(deps), ...userOperations(deps), ...terminalOperations(deps), ...shiftOperations(deps), ...simulateOperations(deps), ...decisionOperations(deps), ...auditOperations(deps)];
 }
