@@ -260,6 +260,25 @@ describe.skipIf(databaseUnavailable())('admin API: users', () => {
     await signedIn(credentials);
   });
 
+  it('a password set by IT ends the sessions and tokens made with the old one, and only the new password signs in', async () => {
+    const credentials = { username: 'j.wilson', password: 'oncology passphrase one' };
+    const user = await createOnShift({ ...credentials, displayName: 'Dr James Wilson', roles: ['clinician'] });
+    const { browser, tokens } = await signedIn(credentials);
+    const held = (await payloadsOf(user.id)).length;
+    expect(held).toBeGreaterThan(0);
+
+    const changed = await api.patch(`/users/${user.id}`, { password: 'oncology passphrase two' });
+    expect(changed.status).toBe(200);
+    expect(await payloadsOf(user.id)).toEqual([]);
+    await expect(oidc.refreshTokenGrant(rp.config, tokens.refresh_token!)).rejects.toMatchObject({ error: 'invalid_grant' });
+    const audit = JSON.parse((await server.db('audit_log').where({ subject: `user/${user.id}`, type: 'admin.user.update' }).first()).data);
+    expect(audit.details).toEqual({ revoked: held, passwordChanged: true });
+
+    const old = await signIn(browser, (await rp.start()).url, credentials);
+    expect(old.callback).toBeUndefined();
+    await signedIn({ username: credentials.username, password: 'oncology passphrase two' });
+  });
+
   it('gives a one-time enrollment link: its page opens, a newer link voids it, and neither the link nor its token is stored or audited', async () => {
     const { id } = (await api.post('/users', { username: 'o.malley', displayName: 'Dr George O\'Malley' })).body;
     const first = await api.post(`/users/${id}/enrollment-link`);
@@ -360,7 +379,7 @@ describe.skipIf(databaseUnavailable())('admin API: users', () => {
     expect(create.after).toMatchObject({ id: created.id, username: 'c.torres', hasPassword: true, roles: ['clinician'] });
     expect(update.before.email).toBeNull();
     expect(update.after.email).toBe('torres@seattle-grace.example');
-    expect(update.details).toEqual({ passwordChanged: true });
+    expect(update.details).toEqual({ revoked: 0, passwordChanged: true });
     expect(update.actor.kind).toBe('client');
     expect(rows[1].actor).toMatch(/^client:/);
     const hash = (await server.db('users').where({ id: created.id }).first()).password_hash;

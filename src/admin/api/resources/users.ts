@@ -155,7 +155,7 @@ export function userOperations(deps: AdminDeps) {
       path: '/users/{id}',
       tag: 'users',
       summary: 'Change a user; `disabled: true` ends their sessions and revokes their tokens at once',
-      description: '`email` and `fhirUser` are cleared with null; `roles`, when given, replaces all roles; `password` sets a new password.',
+      description: '`email` and `fhirUser` are cleared with null; `roles`, when given, replaces all roles; `password` sets a new password and, as IT resets a password when it may be known to someone else, ends the person\'s sessions and revokes their tokens.',
       params: idParams,
       body: userChangesBody,
       response: { status: 200, description: 'The user as stored', schema: userSchema },
@@ -166,6 +166,7 @@ export function userOperations(deps: AdminDeps) {
         if (Object.keys(changes).length) await deps.accounts.update(params.id, changes);
         let revoked: number | undefined;
         if (disabled === true) revoked = (await deps.accounts.disable(params.id)).revoked;
+        else if (changes.password !== undefined) revoked = await deps.payloads.revokeByAccountId(params.id);
         if (disabled === false && before.disabled) await deps.accounts.enable(params.id);
         const after = await find(params.id);
         const action = before.disabled === after.disabled ? 'update' : after.disabled ? 'disable' : 'enable';
