@@ -27,6 +27,7 @@ import { createWebAuthnStore } from '../store/webauthn.ts';
 import { createWebAuthn, relyingPartyOf } from '../webauthn/service.ts';
 import type { Decision } from '../risk/types.ts';
 import { createDecisionStore } from '../store/decisions.ts';
+import { explainContextFor } from '../signin/simulation.ts';
 
 const USAGE = `usage: wardgate <command>
   start                         start the server (migrates first)
@@ -349,6 +350,7 @@ async function decisions(config: Config, sub: string | undefined, args: string[]
   return withDatabase(config, async (db) => {
     const row = await createDecisionStore(db).find(values.id!);
     if (!row) throw new UsageError(`decisions show: no decision "${values.id}"`);
+    const person = (row.user_id ? (await createUserStore(db).findById(row.user_id))?.display_name : undefined) ?? row.username ?? undefined;
     const decision: Decision = {
       decisionId: row.id,
       outcome: row.outcome as Decision['outcome'],
@@ -371,7 +373,7 @@ async function decisions(config: Config, sub: string | undefined, args: string[]
       terminal: row.terminal_id,
       device: row.user_agent,
       outcome: row.outcome,
-      explanation: explain(decision),
+      explanation: explain(decision, await explainContextFor(decision.findings, person, createSites(db))),
       decision,
     });
   });

@@ -140,6 +140,8 @@ describe('wardgate CLI', () => {
     expect(out).toMatchObject({ outcome: 'allow', username: 'Cristina.Yang' });
     expect(out.explanation[0]).toMatch(/^Allowed: score \d+/);
     expect(out.explanation.join('\n')).toContain('At the known terminal "Ward 3 workstation"');
+    // The sentences name the person as the service desk knows them, and the site by its name.
+    expect(out.explanation.join('\n')).toMatch(/On shift: Dr Cristina Yang at [^\n]*[A-Z]/);
     const missing = await runWardgate(['decisions', 'show', '--id', 'no-such-reference'], env);
     expect(missing.code).toBe(1);
     expect(missing.stderr).toBe('wardgate: decisions show: no decision "no-such-reference"\n');
