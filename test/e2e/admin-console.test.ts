@@ -118,14 +118,54 @@ describe.skipIf(chromiumUnavailable())('IT console in Chromium', () => {
     return { admin, ...visit };
   }
 
-  it('signs an it-admin in through Wardgate with the security key (acr phr) and manages sites', async () => {
-    const { page, admin } = await adminConsole();
+  /** The admin's console, signed in once and shared by the tests that follow (closed after all). */
+  let session: (Awaited<ReturnType<typeof adminConsole>> & { context: BrowserContext }) | undefined;
+  async function consoleSession() {
+    if (!session) {
+      session = await adminConsole();
+      opened.splice(opened.indexOf(session.context), 1);
+    }
+    return session;
+  }
+  afterAll(async () => {
+    await session?.context.close();
+  });
+
+  const go = async (page: Page, section: string, title: string) => {
+    await page.getByRole('navigation', { name: 'Console sections' }).getByRole('link', { name: section, exact: true }).click();
+    await expect.poll(() => heading(page)).toBe(title);
+    expect(await page.locator('[aria-current="page"]').textContent()).toBe(section);
+  };
+  const notice = (page: Page) => page.locator('.notice').textContent();
+  /** The ids of the audit entries of a type, newest last. */
+  const audited = async (type: string) => (await server.db('audit_log').where({ type }).orderBy('id')).map((r: { actor: string | null; subject: string | null; data: string }) => ({ actor: r.actor, subject: r.subject, ...(JSON.parse(r.data) as Record<string, unknown>) }));
+
+  it('signs an it-admin in through Wardgate with the security key (acr phr) and shows the dashboard', async () => {
+    const { page, admin } = await consoleSession();
     expect(page.url()).toBe(`${server.issuer}/admin`);
     await expect.poll(() => page.locator('.console-who').textContent()).toContain(admin.displayName);
+    // The session the console reads is the one the security key proved.
+    const decisions = await audited('webauthn.asserted');
+    expect(decisions.at(-1)).toMatchObject({ actor: admin.id });
+    // The admin's own sign-in was judged and asked for the key: it is on the dashboard.
+    expect(Number(await page.locator('#count-step_up').textContent())).toBeGreaterThanOrEqual(1);
+    expect(await page.locator('#top-findings').textContent()).toContain('App asked for a security key');
     await shot(page, 'dashboard');
+    await page.setViewportSize(PHONE);
+    await shot(page, 'dashboard-phone');
+    // Nothing is wider than the phone's screen.
+    expect(await page.evaluate('document.documentElement.scrollWidth')).toBeLessThanOrEqual(PHONE.width);
+    await page.setViewportSize(DESKTOP);
+    // The skip link is the first thing the keyboard reaches, and it is visible when focused.
+    await page.keyboard.press('Tab');
+    expect(await page.evaluate('document.activeElement.textContent')).toBe('Skip to content');
+    expect(await page.locator('.skip').boundingBox()).toMatchObject({ x: expect.any(Number) });
+    expect((await page.locator('.skip').boundingBox())!.x).toBeGreaterThanOrEqual(0);
+  });
 
-    await page.getByRole('link', { name: 'Sites', exact: true }).click();
-    await expect.poll(() => heading(page)).toBe('Sites and networks');
+  it('creates a site, names a bad CIDR beside the networks field, edits and deletes a site', async () => {
+    const { page } = await consoleSession();
+    await go(page, 'Sites', 'Sites and networks');
     await page.getByLabel('Site id').fill('st-marys');
     await page.getByLabel('Name').fill("St Mary's Hospital");
     await page.getByLabel('Timezone').fill('Europe/London');
@@ -135,13 +175,248 @@ describe.skipIf(chromiumUnavailable())('IT console in Chromium', () => {
     // The bad CIDR is named beside the networks field, and what was typed is kept.
     await expect.poll(() => page.locator('#networks-error').textContent()).toContain('10.30.0.0/33');
     expect(await page.locator('#networks').getAttribute('aria-invalid')).toBe('true');
+    expect(await page.locator('#networks').getAttribute('aria-describedby')).toContain('networks-error');
     expect(await page.locator('#networks').inputValue()).toBe('10.20.0.0/16\n10.30.0.0/33');
+    expect(await page.getByLabel('Name').inputValue()).toBe("St Mary's Hospital");
+    expect(await server.hospital.sites.get('st-marys')).toBeUndefined();
     await shot(page, 'sites-error');
     await page.getByLabel('Networks').fill('10.20.0.0/16\n10.30.0.0/24');
     await page.getByRole('button', { name: 'Create site' }).click();
     await expect.poll(() => heading(page)).toBe("St Mary's Hospital");
-    await expect.poll(() => page.getByRole('status').textContent()).toContain('created with 2 networks');
+    expect(await notice(page)).toContain('created with 2 networks');
     expect((await server.hospital.sites.get('st-marys'))?.networks).toEqual(['10.20.0.0/16', '10.30.0.0/24']);
+    // Networks edited one per line; the change is audited with before and after.
+    await page.getByLabel('Networks').fill('10.20.0.0/16\n10.40.0.0/24\n');
+    await page.getByRole('button', { name: 'Save site' }).click();
+    await expect.poll(() => notice(page)).toContain('saved');
+    expect((await server.hospital.sites.get('st-marys'))?.networks).toEqual(['10.20.0.0/16', '10.40.0.0/24']);
+    expect((await audited('admin.site.update')).at(-1)).toMatchObject({ subject: 'site/st-marys' });
     await shot(page, 'site');
+
+    // A second site, deleted after the confirmation page.
+    await go(page, 'Sites', 'Sites and networks');
+    await page.getByLabel('Site id').fill('old-annex');
+    await page.getByLabel('Name').fill('Old Annex');
+    await page.getByLabel('Timezone').fill('Europe/London');
+    await page.getByLabel('Country').fill('GB');
+    await page.getByRole('button', { name: 'Create site' }).click();
+    await expect.poll(() => heading(page)).toBe('Old Annex');
+    await page.getByRole('link', { name: 'Delete Old Annex…' }).click();
+    await expect.poll(() => heading(page)).toBe('Delete Old Annex?');
+    await page.getByRole('button', { name: 'Yes, delete the site' }).click();
+    await expect.poll(() => heading(page)).toBe('Sites and networks');
+    expect(await notice(page)).toBe('Site "Old Annex" deleted.');
+    expect(await server.hospital.sites.get('old-annex')).toBeUndefined();
+    await shot(page, 'sites');
+  });
+
+  it('registers a terminal: its one-time enrollment link is shown with a QR code, works once, and the terminal can be revoked', async () => {
+    const { page } = await consoleSession();
+    await go(page, 'Terminals', 'Terminals');
+    const register = page.getByRole('region', { name: 'Register a terminal' });
+    await register.getByLabel('Name').fill('Ward 7 nurses station');
+    await register.getByLabel('Site').selectOption('st-marys');
+    await register.getByLabel('Unit').fill('Ward 7');
+    await register.getByRole('button', { name: 'Register terminal' }).click();
+    await expect.poll(() => page.locator('#terminal-link-heading').textContent()).toBe('Enroll Ward 7 nurses station');
+    const qr = page.getByRole('img', { name: 'Enrollment link of Ward 7 nurses station as a QR code' });
+    expect(await qr.isVisible()).toBe(true);
+    expect((await qr.boundingBox())!.width).toBeGreaterThan(150);
+    const url = (await page.locator('#terminal-link-url').textContent())!;
+    expect(url).toMatch(new RegExp(`^${server.issuer}/terminals/enroll/`));
+    await shot(page, 'terminal-created');
+    // The link is in the audit log nowhere.
+    expect(JSON.stringify(await audited('admin.terminal.create'))).not.toContain(url.split('/').pop()!);
+
+    // The workstation opens it once.
+    const ward = await browser.newContext({ userAgent: WARD_BROWSER });
+    opened.push(ward);
+    const wardPage = await ward.newPage();
+    await wardPage.goto(url);
+    await wardPage.getByRole('button', { name: 'Confirm' }).click();
+    await expect.poll(() => heading(wardPage)).toBe('Terminal enrolled');
+
+    await page.goto(`${server.issuer}/admin/terminals?siteId=st-marys`);
+    const row = page.getByRole('row', { name: /Ward 7 nurses station/ });
+    expect(await row.textContent()).toContain('Active');
+    await shot(page, 'terminals');
+    await row.getByRole('link', { name: /Revoke/ }).click();
+    await expect.poll(() => heading(page)).toBe('Revoke Ward 7 nurses station?');
+    await page.getByRole('button', { name: 'Yes, revoke it' }).click();
+    await expect.poll(() => notice(page)).toContain('revoked');
+    expect(await page.getByRole('row', { name: /Ward 7 nurses station/ }).textContent()).toContain('Revoked');
+  });
+
+  it('creates a person (a bad email named beside its field), sends a one-time enrollment link, disables and enables them, and resets their keys after a confirmation', async () => {
+    const { page } = await consoleSession();
+    await go(page, 'Users', 'Users');
+    const create = page.getByRole('region', { name: 'Create a person' });
+    await create.getByLabel('Username').fill('mgrey');
+    await create.getByLabel('Display name').fill('Dr Meredith Grey');
+    await create.getByLabel('Email').fill('not-an-email');
+    await create.getByLabel('Roles').fill('clinician');
+    await create.getByRole('button', { name: 'Create person' }).click();
+    await expect.poll(() => page.locator('#email-error').isVisible()).toBe(true);
+    expect(await page.locator('#email').getAttribute('aria-invalid')).toBe('true');
+    expect(await create.getByLabel('Display name').inputValue()).toBe('Dr Meredith Grey');
+    await shot(page, 'users-error');
+    await create.getByLabel('Email').fill('meredith.grey@example.org');
+    await create.getByRole('button', { name: 'Create person' }).click();
+    await expect.poll(() => heading(page)).toBe('Dr Meredith Grey');
+    expect(await notice(page)).toContain('created');
+    const created = await server.accounts.findByUsername('mgrey');
+    expect(created).toMatchObject({ displayName: 'Dr Meredith Grey', email: 'meredith.grey@example.org', roles: ['clinician'] });
+
+    await page.getByRole('button', { name: 'Create an enrollment link' }).click();
+    await expect.poll(() => page.locator('#enrollment-link-url').textContent()).toMatch(new RegExp(`^${server.issuer}/`));
+    expect(await page.getByRole('img', { name: 'Enrollment link as a QR code' }).isVisible()).toBe(true);
+    await shot(page, 'user-link');
+    // Shown once: the person's page opened again does not show it.
+    await page.goto(`${server.issuer}/admin/users/${created!.id}`);
+    expect(await page.locator('#enrollment-link-url').count()).toBe(0);
+
+    await page.getByRole('button', { name: 'Disable Dr Meredith Grey' }).click();
+    await expect.poll(() => notice(page)).toContain('is disabled');
+    expect((await server.accounts.findByUsername('mgrey'))?.disabled).toBe(true);
+    await page.getByRole('button', { name: 'Enable Dr Meredith Grey' }).click();
+    await expect.poll(() => notice(page)).toContain('can sign in again');
+
+    await page.getByRole('link', { name: 'Reset security keys…' }).click();
+    await expect.poll(() => heading(page)).toBe("Remove Dr Meredith Grey's security keys?");
+    await shot(page, 'user-reset');
+    await page.getByRole('button', { name: 'Yes, remove every key' }).click();
+    await expect.poll(() => notice(page)).toContain('Removed 0 security keys');
+    expect((await audited('admin.user.reset_credentials')).at(-1)).toMatchObject({ subject: `user/${created!.id}` });
+    await shot(page, 'user');
+
+    // Search finds the person by part of the name.
+    await go(page, 'Users', 'Users');
+    await page.getByLabel('Name, username or email').fill('meredith');
+    await page.getByRole('button', { name: 'Search' }).click();
+    await expect.poll(() => page.locator('#users tbody tr').count()).toBe(1);
+    expect(await page.locator('#users').textContent()).toContain('Dr Meredith Grey');
+    await shot(page, 'users');
+  });
+
+  it('runs a simulation and reads the decision in plain language, each finding with its points', async () => {
+    const { page } = await consoleSession();
+    await go(page, 'Simulator', 'Simulator');
+    await page.getByLabel('Username').fill('mgrey');
+    await page.getByLabel('IP address').fill('212.58.244.1');
+    await page.getByRole('button', { name: 'Simulate' }).click();
+    await expect.poll(() => page.locator('#verdict').textContent()).toContain('Stepped up to a security key');
+    const findings = (await page.locator('#findings li').allTextContents()).join('\n');
+    expect(findings).toMatch(/Off shift: no shift for Dr Meredith Grey .*\(\+40\)/);
+    expect(findings).toContain("From outside the hospital's networks (212.58.244.1) (+40)");
+    expect(await page.locator('#finding-points').textContent()).toContain('+40');
+    // What was typed stays in the form.
+    expect(await page.getByLabel('IP address').inputValue()).toBe('212.58.244.1');
+    await shot(page, 'simulator');
+    // Simulating wrote nothing.
+    expect(await server.db('decisions').where({ username: 'mgrey' })).toEqual([]);
+
+    // An address that is not one is named beside its field.
+    await page.getByLabel('IP address').fill('not-an-ip');
+    await page.getByRole('button', { name: 'Simulate' }).click();
+    await expect.poll(() => page.locator('#ip-error').textContent()).toContain('IPv4 or IPv6');
+  });
+
+  it('replays the active policy over the recorded decisions: nothing changes', async () => {
+    const { page } = await consoleSession();
+    await go(page, 'Replay', 'Replay a draft policy');
+    expect(JSON.parse(await page.getByLabel('Draft policy (JSON)').inputValue())).toHaveProperty('thresholds');
+    await page.getByRole('button', { name: 'Replay' }).click();
+    await expect.poll(() => page.locator('#replay-summary').textContent()).toMatch(/^0 of [1-9]\d* decisions? would change/);
+    await shot(page, 'replay');
+  });
+
+  it('lists decisions as sentences with filters, opens one by its reference, and shows the audit log with its chain verified', async () => {
+    const { page, admin } = await consoleSession();
+    await go(page, 'Decisions', 'Decisions');
+    await page.getByLabel('Username').fill(admin.username);
+    await page.getByLabel('Outcome').selectOption('step_up');
+    await page.getByRole('button', { name: 'Filter' }).click();
+    await expect.poll(() => page.locator('#decisions tbody tr').count()).toBeGreaterThanOrEqual(1);
+    expect(await page.locator('#decisions').textContent()).toContain('Security key asked');
+    await shot(page, 'decisions');
+    await page.locator('#decisions tbody tr').first().getByRole('link').click();
+    await expect.poll(() => heading(page)).toBe(`Decision about ${admin.username}`);
+    expect(await page.locator('#explanation').textContent()).toContain('asked for phishing-resistant proof');
+    await shot(page, 'decision');
+
+    await go(page, 'Audit', 'Audit log');
+    expect(await page.locator('#verification').textContent()).toContain('The chain holds');
+    await page.getByLabel('Type').fill('admin.*');
+    await page.getByRole('button', { name: 'Filter' }).click();
+    await expect.poll(() => page.locator('#audit').textContent()).toContain('admin.site.create');
+    await shot(page, 'audit');
+    // The FHIR export downloads with the console's session.
+    const download = await page.request.get(`${server.issuer}/admin/api/v1/audit/export?format=fhir`);
+    expect(download.status()).toBe(200);
+    expect(((await download.json()) as { resourceType: string }).resourceType).toBe('Bundle');
+    expect(await page.getByRole('link', { name: 'FHIR export' }).getAttribute('href')).toBe('/admin/api/v1/audit/export?format=fhir');
+  });
+
+  it('refuses a change posted from another origin', async () => {
+    const { page } = await consoleSession();
+    const response = await page.request.post(`${server.issuer}/admin/sites`, { form: { id: 'evil', name: 'Evil', timezone: 'UTC', country: 'GB' }, headers: { origin: 'https://evil.example', 'sec-fetch-site': 'cross-site' }, maxRedirects: 0 });
+    expect(response.status()).toBe(403);
+    expect(await server.hospital.sites.get('evil')).toBeUndefined();
+  });
+
+  /** Signs in with the password only, at the ward terminal, through the account page (no acr asked): acr 1fa. */
+  async function passwordSession(username: string, page: Page) {
+    await page.goto(`${server.issuer}/account`);
+    await page.getByLabel('Username').fill(username);
+    await page.getByLabel('Password').fill(PASSWORD);
+    await page.getByRole('button', { name: 'Sign in', exact: true }).click();
+    await expect.poll(() => heading(page)).toMatch(/^(Your security keys|Register a security key)$/);
+    if ((await heading(page)) === 'Register a security key') {
+      await page.getByRole('button', { name: 'Not now, continue' }).click();
+      await expect.poll(() => heading(page)).toBe('Your security keys');
+    }
+  }
+
+  it('refuses a signed-in person without the role it-admin: the API answers 403 and the console says why', async () => {
+    const nurse = await person(false);
+    const { page } = await openBrowser({ terminal: true });
+    await passwordSession(nurse.username, page);
+    const api = await page.request.get(`${server.issuer}/admin/api/v1/sites`);
+    expect(api.status()).toBe(403);
+    expect(((await api.json()) as { error: string }).error).toBe('forbidden');
+    expect((await audited('admin.access_denied')).at(-1)).toMatchObject({ actor: nurse.id, reason: 'not_it_admin' });
+    const response = await page.goto(`${server.issuer}/admin/users`);
+    expect(response!.status()).toBe(403);
+    expect(await heading(page)).toBe('Not an IT administrator');
+    expect(await page.locator('main').textContent()).toContain(nurse.displayName);
+    await shot(page, 'not-admin');
+  });
+
+  it('asks an it-admin whose session was proven with a password only (acr 1fa) for the security key, then lets them in', async () => {
+    const admin = await person(true);
+    const { page } = await openBrowser({ terminal: true });
+    await registerKey(page, admin.id);
+    await passwordSession(admin.username, page);
+    const api = await page.request.get(`${server.issuer}/admin/api/v1/sites`);
+    expect(api.status()).toBe(403);
+    expect((await audited('admin.access_denied')).at(-1)).toMatchObject({ actor: admin.id, reason: 'acr_too_weak' });
+    const response = await page.goto(`${server.issuer}/admin/terminals`);
+    expect(response!.status()).toBe(403);
+    expect(await heading(page)).toBe('Confirm with your security key');
+    await shot(page, 'confirm-key');
+    // The button asks Wardgate for acr phr: the key steps the session up, and the console opens where it was asked.
+    await page.getByRole('link', { name: 'Confirm with my security key' }).click();
+    await expect.poll(() => heading(page)).toBe('Stronger proof needed');
+    expect(await page.getByLabel('Password').count()).toBe(0);
+    await page.getByRole('button', { name: 'Use my security key' }).click();
+    await expect.poll(() => heading(page)).toBe('Terminals');
+    expect((await page.request.get(`${server.issuer}/admin/api/v1/sites`)).status()).toBe(200);
+  });
+
+  it('sends a signed-out visitor to the sign-in page', async () => {
+    const { page } = await openBrowser();
+    await page.goto(`${server.issuer}/admin/audit`);
+    await expect.poll(() => heading(page)).toBe('Sign in');
+    expect(await page.locator('.lead').textContent()).toContain('Wardgate IT console');
   });
 });

@@ -7,6 +7,31 @@ import { DateTime } from 'luxon';
 
 export const OUTCOME_LABELS: Record<string, string> = { allow: 'Allowed', step_up: 'Security key asked', deny: 'Blocked' };
 
+/** Finding codes as short phrases (the dashboard's top findings, the policy's weights). */
+export const FINDING_LABELS: Record<string, string> = {
+  on_shift: 'On shift',
+  off_shift: 'Off shift',
+  near_shift_edge: 'Just before or after a shift',
+  known_terminal: 'At a known terminal',
+  unknown_device: 'Not at a known terminal',
+  on_premises: "On the hospital's network",
+  remote: 'From outside the hospital',
+  country_not_allowed: 'Country not allowed',
+  impossible_travel: 'Impossible travel',
+  location_unknown: 'Location unknown',
+  outdated_browser: 'Outdated browser',
+  unsupported_os: 'Unsupported operating system',
+  automation_client: 'Automated client',
+  new_device: 'New device',
+  repeated_failures: 'Repeated wrong passwords (person)',
+  ip_failures: 'Repeated wrong passwords (address)',
+  password_spraying: 'Password spraying',
+  sensitive_app: 'High-sensitivity app',
+  phr_requested: 'App asked for a security key',
+};
+
+export const findingLabel = (code: string) => FINDING_LABELS[code] ?? (code.startsWith('signal_error:') ? `The ${code.slice(13)} check failed` : code);
+
 /** An instant for people: "29 Nov 2026 18:05 GMT" in `zone` (UTC when none). */
 export function when(value: string | number | Date | null | undefined, zone = 'UTC'): string {
   if (value === null || value === undefined || value === '') return '';

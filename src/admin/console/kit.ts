@@ -45,8 +45,21 @@ export interface Signed {
   call: Call;
 }
 
+/**
+ * Which form field shows an error at a pointer: a field name, or a field and where inside it (a
+ * document field such as a policy's JSON shows "thresholds/deny: must be above stepUp").
+ */
+export type FieldOf = (pointer: string) => string | { field: string; at: string } | undefined;
+
 /** The form field a pointer belongs to: its first segment (`/networks/2` → `networks`). */
-export const firstSegment = (pointer: string) => pointer.split('/')[1]?.replaceAll('~1', '/').replaceAll('~0', '~') ?? '';
+export const firstSegment: FieldOf = (pointer) => pointer.split('/')[1]?.replaceAll('~1', '/').replaceAll('~0', '~') ?? '';
+
+/** A field holding a JSON document: errors inside it say where (`/policy/thresholds/deny`). */
+export const documentField = (name: string): FieldOf => (pointer) => {
+  const segments = pointer.split('/').slice(1);
+  if (segments[0] !== name) return firstSegment(pointer);
+  return segments.length > 1 ? { field: name, at: segments.slice(1).join('/') } : name;
+};
 
 export function createKit(deps: { views: Views; adminApi: AdminApi; secureCookies: boolean; signOut: string }) {
   const noticeCookie = { httpOnly: true, sameSite: 'lax' as const, signed: true, path: '/admin', secure: deps.secureCookies };
@@ -90,7 +103,7 @@ export function createKit(deps: { views: Views; adminApi: AdminApi; secureCookie
       ctx: ParameterizedContext,
       id: string,
       input: { params?: unknown; query?: unknown; body?: unknown },
-      fieldOf: (pointer: string) => string | undefined = firstSegment,
+      fieldOf: FieldOf = firstSegment,
     ): Promise<Attempt<T>> {
       try {
         return { ok: true, value: (await deps.adminApi.invoke(id, input, signed(ctx).call)) as T };
@@ -105,7 +118,7 @@ export function createKit(deps: { views: Views; adminApi: AdminApi; secureCookie
 export type Kit = ReturnType<typeof createKit>;
 
 /** Sorts an API's errors into fields, CSV lines and the rest. */
-export function failure(status: number, message: string, errors: unknown[], fieldOf: (pointer: string) => string | undefined = firstSegment): Failure {
+export function failure(status: number, message: string, errors: unknown[], fieldOf: FieldOf = firstSegment): Failure {
   const result: Failure = { ok: false, status, message, fields: {}, general: [], lines: [] };
   for (const raw of errors) {
     const e = raw as Partial<FieldError & LineError>;
@@ -113,12 +126,20 @@ export function failure(status: number, message: string, errors: unknown[], fiel
       result.lines.push({ line: e.line, ...(e.column !== undefined ? { column: String(e.column) } : {}), message: String(e.message ?? '') });
       continue;
     }
-    const field = typeof e.pointer === 'string' ? fieldOf(e.pointer) : undefined;
-    const message = String(e.message ?? '');
+    const found = typeof e.pointer === 'string' ? fieldOf(e.pointer) : undefined;
+    const field = typeof found === 'object' ? found.field : found;
+    const message = typeof found === 'object' ? `${found.at}: ${String(e.message ?? '')}` : String(e.message ?? '');
     if (field) (result.fields[field] ??= []).push(message);
     else result.general.push(e.pointer ? `${e.pointer}: ${message}` : message);
   }
-  if (!errors.length) result.general.push(message);
+  if (!errors.length) {
+    // A conflict names its field the way services do: "username: "x" is already taken".
+    const named = /^([A-Za-z][A-Za-z0-9]*): (.+)$/s.exec(message);
+    const found = named ? fieldOf(`/${named[1]}`) : undefined;
+    const field = typeof found === 'object' ? found.field : found;
+    if (named && field) (result.fields[field] ??= []).push(named[2]!);
+    else result.general.push(message);
+  }
   return result;
 }
 

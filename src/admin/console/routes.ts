@@ -20,7 +20,11 @@ import type { AdminAuth } from '../api/auth.ts';
 import type { AdminApi } from '../api/router.ts';
 import { createKit, type Kit } from './kit.ts';
 import { dashboardPages } from './pages/dashboard.ts';
+import { decisionPages } from './pages/decisions.ts';
+import { simulatorPages } from './pages/simulator.ts';
 import { sitePages } from './pages/sites.ts';
+import { terminalPages } from './pages/terminals.ts';
+import { userPages } from './pages/users.ts';
 
 export const ADMIN_CONSOLE_CLIENT_ID = 'wardgate-admin';
 export const CONSOLE_PREFIX = '/admin';
@@ -122,7 +126,11 @@ export function createAdminConsole(deps: ConsoleDeps) {
   const documentForm = bodyParser({ enableTypes: ['form'], formLimit: `${deps.adminBodyLimitBytes}b` });
   const pages: PageDeps = { router, kit, form, documentForm, issuer: deps.issuer };
   dashboardPages(pages);
+  userPages(pages);
   sitePages(pages);
+  terminalPages(pages);
+  simulatorPages(pages);
+  decisionPages(pages);
 
   return router;
 }

@@ -3,12 +3,20 @@
  * and what report-only rules would have decided. Operation: decisionSummary.
  */
 import type { PageDeps } from '../routes.ts';
+import { findingLabel, OUTCOME_LABELS } from '../format.ts';
+
+export interface DecisionSummary {
+  since: string;
+  hours: number;
+  total: number;
+  byOutcome: { allow: number; step_up: number; deny: number };
+  topFindings: Array<{ code: string; count: number }>;
+  reportOnlyHits: Array<{ rule: string; wouldBe: string; count: number }>;
+}
 
 export function dashboardPages({ router, kit }: PageDeps) {
   router.get('/', async (ctx) => {
-    const to = new Date();
-    const from = new Date(to.getTime() - 24 * 3600_000);
-    const summary = kit.has('decisionSummary') ? await kit.invoke(ctx, 'decisionSummary', { query: { from: from.toISOString(), to: to.toISOString() } }) : undefined;
-    kit.render(ctx, 'dashboard', { title: 'Dashboard', nav: 'dashboard', summary, from, to });
+    const summary = await kit.invoke<DecisionSummary>(ctx, 'decisionSummary', { query: { hours: '24' } });
+    kit.render(ctx, 'dashboard', { title: 'Dashboard', nav: 'dashboard', summary, outcomes: OUTCOME_LABELS, findingLabel });
   });
 }

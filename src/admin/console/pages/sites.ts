@@ -63,7 +63,7 @@ export function sitePages({ router, kit, form }: PageDeps) {
 
   const found = async (ctx: ParameterizedContext) => {
     const result = await kit.attempt<Site>(ctx, 'getSite', { params: { id: ctx.params.id } });
-    if (!result.ok) ctx.throw(result.status, result.message);
+    if (!result.ok) return ctx.throw(result.status, result.message);
     return result.value;
   };
 

@@ -1,0 +1,19 @@
+/**
+ * The timezones a form's times can be read in: the sites' own, then UTC; the first site's is the
+ * default. Every form with times carries a "Times in" field so the service desk can think in the
+ * hospital's local time. Operation: listSites.
+ */
+import type { ParameterizedContext } from 'koa';
+import type { Kit } from '../kit.ts';
+import { zoneOr } from '../format.ts';
+
+export async function zonesFor(kit: Kit, ctx: ParameterizedContext, chosen: unknown): Promise<{ zone: string; zones: Array<{ value: string; label: string }> }> {
+  const { items } = await kit.invoke<{ items: Array<{ name: string; timezone: string }> }>(ctx, 'listSites');
+  const names = new Map<string, string[]>();
+  for (const site of items) names.set(site.timezone, [...(names.get(site.timezone) ?? []), site.name]);
+  const zones = [...names].map(([zone, sites]) => ({ value: zone, label: `${zone} (${sites.join(', ')})` }));
+  if (!names.has('UTC')) zones.push({ value: 'UTC', label: 'UTC' });
+  const known = new Set(zones.map((z) => z.value));
+  const zone = typeof chosen === 'string' && known.has(chosen) ? chosen : zoneOr(zones[0]?.value);
+  return { zone, zones };
+}
