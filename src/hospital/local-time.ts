@@ -13,7 +13,7 @@ export class LocalTimeError extends Error {
   override name = 'LocalTimeError';
 }
 
-const ISO = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,3}))?)?(Z|[+-]\d{2}:\d{2})?$/;
+const ISO = /^(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,3}))?)?(Z|[+-]\d{2}:\d{2})?$/;
 
 /**
  * The IANA name of a timezone as the runtime spells it (europe/london → Europe/London), or null when
@@ -34,18 +34,20 @@ function offsetAt(ms: number, timeZone: string): number {
 }
 
 /**
- * Epoch milliseconds of `text`: ISO 8601 with an offset or Z, or a local date and time
- * (YYYY-MM-DDTHH:mm[:ss[.SSS]]) read in `timeZone`. Throws LocalTimeError saying what is wrong.
+ * Epoch milliseconds of `original`: ISO 8601 with an offset or Z, or a local date and time
+ * (YYYY-MM-DDTHH:mm[:ss[.SSS]], or a space for the T) read in `timeZone`. Throws LocalTimeError saying what is wrong.
  */
-export function toEpochMs(text: string, timeZone: string): number {
-  const match = ISO.exec(text.trim());
+export function toEpochMs(original: string, timeZone: string): number {
+  // RFC 3339 allows a space between date and time, as spreadsheets write it.
+  const text = original.trim().replace(' ', 'T');
+  const match = ISO.exec(original.trim());
   if (!match) {
-    throw new LocalTimeError(`"${text}" is not a date and time (expected 2026-03-29T22:00, 2026-03-29T22:00:00+01:00 or 2026-03-29T21:00:00Z)`);
+    throw new LocalTimeError(`"${original}" is not a date and time (expected 2026-03-29T22:00, 2026-03-29T22:00:00+01:00 or 2026-03-29T21:00:00Z)`);
   }
   const hasOffset = match[8] !== undefined;
   // The wall-clock reading, valid as a calendar date (no 30 February, no 24:00).
   const wall = DateTime.fromISO(hasOffset ? text.trim() : `${text.trim()}Z`, { zone: 'UTC', setZone: hasOffset });
-  if (!wall.isValid) throw new LocalTimeError(`"${text}" is not a valid date and time`);
+  if (!wall.isValid) throw new LocalTimeError(`"${original}" is not a valid date and time`);
   if (hasOffset) return wall.toMillis();
 
   // Local time: the instants whose wall clock in the zone reads `text`. Try the offsets in force a
@@ -57,7 +59,7 @@ export function toEpochMs(text: string, timeZone: string): number {
     .filter((instant) => instant + offsetAt(instant, timeZone) * 60_000 === asUtc)
     .sort((a, b) => a - b);
   if (candidates.length === 0) {
-    throw new LocalTimeError(`"${text}" does not exist in ${timeZone}: the clocks skip that hour`);
+    throw new LocalTimeError(`"${original}" does not exist in ${timeZone}: the clocks skip that hour`);
   }
   return candidates[0]!;
 }

@@ -45,8 +45,14 @@ describe('toEpochMs', () => {
     expect(utc('2026-10-25T01:30:00+00:00')).toBe('2026-10-25T01:30:00.000Z');
   });
 
+  it('takes a space for the T, as spreadsheets write it', () => {
+    expect(utc('2026-03-29 22:00')).toBe(utc('2026-03-29T22:00'));
+    expect(utc('2026-03-29 22:00:00+01:00')).toBe('2026-03-29T21:00:00.000Z');
+    expect(() => toEpochMs('2026-03-29 01:30', LONDON)).toThrow('"2026-03-29 01:30" does not exist in Europe/London');
+  });
+
   it('refuses text that is not a date and time, and dates that do not exist', () => {
-    for (const bad of ['', 'tonight', '2026-03-29', '2026-03-29 22:00', '22:00', '2026-3-29T22:00', '2026-03-29T22:00+01']) {
+    for (const bad of ['', 'tonight', '2026-03-29', '2026-03-29  22:00', '29/03/2026 22:00', '22:00', '2026-3-29T22:00', '2026-03-29T22:00+01']) {
       expect(() => toEpochMs(bad, LONDON), bad).toThrow('is not a date and time');
     }
     expect(() => toEpochMs('2026-02-30T08:00', LONDON)).toThrow('"2026-02-30T08:00" is not a valid date and time');
