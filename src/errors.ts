@@ -17,6 +17,8 @@ export type ErrorCode =
   | 'account_disabled'
   | 'interaction_expired'
   | 'payload_too_large'
+  | 'unsupported_media_type'
+  | 'method_not_allowed'
   | 'webauthn_failed'
   | 'internal_error';
 
@@ -34,6 +36,8 @@ const defaultStatus: Record<ErrorCode, number> = {
   account_disabled: 403,
   interaction_expired: 400,
   payload_too_large: 413,
+  unsupported_media_type: 415,
+  method_not_allowed: 405,
   webauthn_failed: 400,
   internal_error: 500,
 };

@@ -232,8 +232,7 @@ export async function startWardgate(config: Config, options: { logDestination?: 
       issuer,
       bodyLimitBytes: config.adminBodyLimitBytes,
     });
-    provider.use(adminApi.router.routes());
-    provider.use(adminApi.router.allowedMethods());
+    provider.use(adminApi.middleware);
     // The console reads bodies after its gate, with its own limits (forms, or a rota or policy document).
     provider.use(createAdminConsole({ provider, auth: adminAuth, adminApi, views, issuer, secureCookies: https, bodyLimitBytes: config.bodyLimitBytes, adminBodyLimitBytes: config.adminBodyLimitBytes }).routes());
     provider.use(createAccountRoutes({ provider, accounts, webauthn, views, issuer, secureCookies: https, bodyLimitBytes: config.bodyLimitBytes }).routes());

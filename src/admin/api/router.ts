@@ -52,31 +52,6 @@ export function createAdminApi(deps: { operations: Operation[]; auth: AdminAuth;
     },
   });
 
-  router.use(async (ctx, next) => {
-    ctx.state.route = 'admin-api';
-    ctx.set('Cache-Control', 'no-store');
-    try {
-      await next();
-      if (ctx.status === 404 && ctx.body === undefined) throw new AppError('not_found', `There is no admin API operation ${ctx.method} ${ctx.path}.`);
-    } catch (raw) {
-      const error = raw as Error & { status?: number; expose?: boolean };
-      const status = isAppError(error) ? error.status : (error.status ?? 500);
-      const reference = crypto.randomUUID();
-      const code = isAppError(error) ? error.code : status === 413 ? 'payload_too_large' : status === 415 ? 'unsupported_media_type' : status < 500 ? 'invalid_request' : 'internal_error';
-      if (status >= 500) deps.log.error({ err: error, reference, path: ctx.path }, 'admin API request failed');
-      else deps.log.info({ errorCode: code, status, reference, path: ctx.path, message: error.message }, 'admin API request refused');
-      const errors = isAppError(error) ? error.details?.errors : undefined;
-      ctx.status = status;
-      ctx.type = 'json';
-      ctx.body = {
-        error: code,
-        error_description: status >= 500 ? 'Something went wrong on our side; the reference is in the server log.' : error.message,
-        ...(errors ? { errors } : {}),
-        reference,
-      };
-    }
-  });
-
   // The document describes the API; reading it needs no credentials.
   router.get('/openapi.json', (ctx) => {
     ctx.body = document;
@@ -88,7 +63,7 @@ export function createAdminApi(deps: { operations: Operation[]; auth: AdminAuth;
       let body: unknown;
       if (op.body) {
         const expected = op.bodyType ?? 'application/json';
-        if (!ctx.is(expected)) throw new AppError('invalid_input', `The body must be sent as ${expected}.`, { status: 415 });
+        if (!ctx.is(expected)) throw new AppError('unsupported_media_type', `The body must be sent as ${expected} (it was ${ctx.get('content-type') || 'sent without a Content-Type'}).`);
         await parseBody(ctx, async () => {});
         body = (ctx.request as { body?: unknown }).body;
       }
@@ -104,7 +79,54 @@ export function createAdminApi(deps: { operations: Operation[]; auth: AdminAuth;
     });
   }
 
+  /** Every error as JSON `{ error, error_description, errors?, reference }`, whatever was asked. */
+  const respondWithError = (ctx: ParameterizedContext, raw: unknown) => {
+    const error = raw as Error & { status?: number; expose?: boolean };
+    const status = isAppError(error) ? error.status : (error.status ?? 500);
+    const reference = crypto.randomUUID();
+    const code = isAppError(error) ? error.code : status === 413 ? 'payload_too_large' : status < 500 ? 'invalid_request' : 'internal_error';
+    if (status >= 500) deps.log.error({ err: error, reference, path: ctx.path }, 'admin API request failed');
+    else deps.log.info({ errorCode: code, status, reference, path: ctx.path, message: error.message }, 'admin API request refused');
+    const errors = isAppError(error) ? error.details?.errors : undefined;
+    ctx.status = status;
+    ctx.type = 'json';
+    ctx.body = {
+      error: code,
+      error_description: status >= 500 ? 'Something went wrong on our side; the reference is in the server log.' : error.message,
+      ...(errors ? { errors } : {}),
+      reference,
+    };
+  };
+
+  const routes = router.routes();
+  /**
+   * Everything under the prefix: the operations, and JSON answers for what matches none (404, or
+   * 405 with Allow when the path exists for other methods). Nothing else runs for these paths.
+   */
+  const middleware = async (ctx: ParameterizedContext, next: () => Promise<unknown>) => {
+    if (ctx.path !== ADMIN_API_PREFIX && !ctx.path.startsWith(`${ADMIN_API_PREFIX}/`)) return next();
+    ctx.state.route = 'admin-api';
+    ctx.set('Cache-Control', 'no-store');
+    try {
+      let matched = true;
+      await routes(ctx as never, async () => {
+        matched = false;
+      });
+      if (matched) return;
+      const found = router.match(ctx.path, ctx.method);
+      if (found.path.length > 0 && !found.route) {
+        const allowed = [...new Set(found.path.flatMap((layer) => layer.methods))];
+        ctx.set('Allow', allowed.join(', '));
+        throw new AppError('method_not_allowed', `${ctx.method} is not allowed on ${ctx.path}; allowed: ${allowed.join(', ')}.`);
+      }
+      throw new AppError('not_found', `There is no admin API operation ${ctx.method} ${ctx.path}.`);
+    } catch (error) {
+      respondWithError(ctx, error);
+    }
+  };
+
   return {
+    middleware,
     router,
     document,
     operations: deps.operations,

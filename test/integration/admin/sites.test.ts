@@ -52,6 +52,18 @@ describe.skipIf(databaseUnavailable())('admin API: sites', () => {
     expect(malformed.body.error_description).toMatch(/not valid JSON/);
     const wrongType = await api.request('POST', '/sites', { body: 'id=x', contentType: 'application/x-www-form-urlencoded' });
     expect(wrongType.status).toBe(415);
+    expect(wrongType.body.error).toBe('unsupported_media_type');
+  });
+
+  it('answers an unknown operation with JSON: 404 for a path it does not have, 405 with Allow for a method it does not take', async () => {
+    const missing = await api.get('/nothing-here');
+    expect(missing.status).toBe(404);
+    expect(missing.body).toMatchObject({ error: 'not_found', error_description: 'There is no admin API operation GET /admin/api/v1/nothing-here.' });
+    expect(missing.headers.get('cache-control')).toBe('no-store');
+    const wrongMethod = await api.put('/sites', {});
+    expect(wrongMethod.status).toBe(405);
+    expect(wrongMethod.body.error).toBe('method_not_allowed');
+    expect(wrongMethod.headers.get('allow')?.split(', ').sort()).toEqual(['GET', 'HEAD', 'POST']);
   });
 
   it('answers 409 for a taken id and 404 for an unknown one', async () => {
