@@ -42,6 +42,8 @@ export interface RotaRow {
   end: string;
   kind: 'scheduled' | 'on_call';
   externalId: string | null;
+  /** Columns whose value did not read (already reported): the later checks leave them out. */
+  unreadable?: ReadonlySet<ColumnName>;
 }
 
 export interface ImportCounts {
@@ -178,13 +180,29 @@ export function parseRota(text: string): { rows: RotaRow[]; errors: CsvError[]; 
         input[name as ColumnName] = values[i];
       }
     });
-    const result = rowSchema.safeParse(input);
-    if (!result.success) {
-      for (const issue of result.error.issues) errors.push({ line, column: String(issue.path[0] ?? ''), message: issue.message });
-      continue;
+    // Each column on its own, so that one bad value does not hide the others' problems: a row with
+    // a bad kind is still checked for its person, site and times.
+    const unreadable = new Set<ColumnName>();
+    const read: Record<string, unknown> = {};
+    for (const [column, schema] of Object.entries(rowSchema.shape)) {
+      const result = (schema as z.ZodType).safeParse(input[column as ColumnName]);
+      if (result.success) read[column] = result.data;
+      else {
+        unreadable.add(column as ColumnName);
+        for (const issue of result.error.issues) errors.push({ line, column, message: issue.message });
+      }
     }
-    const r = result.data;
-    rows.push({ line, username: r.username, siteId: r.site_id, start: r.start, end: r.end, kind: r.kind ?? 'scheduled', externalId: r.external_id ?? null });
+    const text = (column: ColumnName) => (typeof read[column] === 'string' ? (read[column] as string) : '');
+    rows.push({
+      line,
+      username: text('username'),
+      siteId: text('site_id'),
+      start: text('start'),
+      end: text('end'),
+      kind: (read.kind as RotaRow['kind'] | undefined) ?? 'scheduled',
+      externalId: typeof read.external_id === 'string' ? read.external_id : null,
+      ...(unreadable.size ? { unreadable } : {}),
+    });
   }
   // After a quote that is never closed, nothing more could be read: say so once, not per row.
   const readable = fatalAt === null ? errors : errors.filter((e) => e.line <= fatalAt!);
@@ -227,8 +245,8 @@ export function createRotaImport(db: Db, now: () => number = Date.now) {
       try {
         return await db.transaction(async (trx) => {
           const store = createShiftStore(trx);
-          const userIds = await store.userIdsByKey(parsed.rows.map((r) => usernameKey(r.username)));
-          const timezones = await store.siteTimezones(parsed.rows.map((r) => r.siteId));
+          const userIds = await store.userIdsByKey(parsed.rows.filter((r) => r.username).map((r) => usernameKey(r.username)));
+          const timezones = await store.siteTimezones(parsed.rows.filter((r) => r.siteId).map((r) => r.siteId));
 
           // Times repeat across a rota (everyone's 07:00): read each text once per timezone.
           const times = new Map<string, number | string>();
@@ -261,16 +279,17 @@ export function createRotaImport(db: Db, now: () => number = Date.now) {
           const lineOfExternalId = new Map<string, number>();
           for (const row of parsed.rows) {
             const before = errors.length;
-            const userId = userIds.get(usernameKey(row.username));
-            if (!userId) errors.push({ line: row.line, column: 'username', message: `no user "${row.username}"` });
-            const timeZone = timezones.get(row.siteId);
-            if (!timeZone) errors.push({ line: row.line, column: 'site_id', message: `no site "${row.siteId}"` });
+            const bad = (column: ColumnName) => row.unreadable?.has(column) ?? false;
+            const userId = bad('username') ? undefined : userIds.get(usernameKey(row.username));
+            if (!userId && !bad('username')) errors.push({ line: row.line, column: 'username', message: `no user "${row.username}"` });
+            const timeZone = bad('site_id') ? undefined : timezones.get(row.siteId);
+            if (!timeZone && !bad('site_id')) errors.push({ line: row.line, column: 'site_id', message: `no site "${row.siteId}"` });
             // Without the site a local time cannot be placed, but an unreadable one is still named
             // (UTC has no skipped hours, so only the form is checked).
-            const startsAt = instant(row.start, timeZone ?? 'UTC');
-            const endsAt = instant(row.end, timeZone ?? 'UTC');
-            if (typeof startsAt === 'string') errors.push({ line: row.line, column: 'start', message: startsAt });
-            if (typeof endsAt === 'string') errors.push({ line: row.line, column: 'end', message: endsAt });
+            const startsAt = bad('start') ? 'unreadable' : instant(row.start, timeZone ?? 'UTC');
+            const endsAt = bad('end') ? 'unreadable' : instant(row.end, timeZone ?? 'UTC');
+            if (typeof startsAt === 'string' && !bad('start')) errors.push({ line: row.line, column: 'start', message: startsAt });
+            if (typeof endsAt === 'string' && !bad('end')) errors.push({ line: row.line, column: 'end', message: endsAt });
             if (typeof startsAt === 'number' && typeof endsAt === 'number' && timeZone) {
               if (endsAt <= startsAt) errors.push({ line: row.line, column: 'end', message: 'must be after start' });
               else if (endsAt - startsAt > MAX_SHIFT_MS) errors.push({ line: row.line, column: 'end', message: 'a shift is at most 36 hours long' });
@@ -286,7 +305,7 @@ export function createRotaImport(db: Db, now: () => number = Date.now) {
               if (first !== undefined) errors.push({ line: row.line, column: 'start', message: `the same person, site and start as line ${first}` });
               else lineOfKey.set(key, row.line);
             }
-            if (errors.length === before && userId && typeof startsAt === 'number' && typeof endsAt === 'number') {
+            if (errors.length === before && !row.unreadable && userId && typeof startsAt === 'number' && typeof endsAt === 'number') {
               wanted.push({ line: row.line, userId, siteId: row.siteId, startsAt, endsAt, kind: row.kind, externalId: row.externalId });
             }
           }

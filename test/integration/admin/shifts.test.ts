@@ -223,6 +223,18 @@ describe.skipIf(databaseUnavailable())('admin API: shifts', () => {
       expect((await api.get('/shifts?username=j.okafor&from=2026-08-01T00:00:00Z')).body.items).toEqual([]);
     });
 
+    it('lists every problem of one line, not only the first: a bad kind does not hide an unknown site or an unreadable time', async () => {
+      const before = await table();
+      const response = await csv([HEADER, 'j.okafor,st-johns,2026-12-02T7am,2026-12-02T19:00,night,'].join('\n'));
+      expect(response.status).toBe(422);
+      expect(response.body.errors).toEqual([
+        { line: 2, column: 'site_id', message: 'no site "st-johns"' },
+        { line: 2, column: 'start', message: expect.stringMatching(/^"2026-12-02T7am" is not a date and time/) },
+        { line: 2, column: 'kind', message: 'must be scheduled or on_call' },
+      ]);
+      expect(await table()).toEqual(before);
+    });
+
     it('lists every kind of bad row at once: unknown site, unreadable and skipped times, over-long shifts and rows repeated in the file', async () => {
       const before = await table();
       const response = await csv(

@@ -64,7 +64,11 @@ describe('parseRota', () => {
       'm.grey,st-marys,2026-03-28T22:00,2026-03-29T07:00,ON_CALL',
     ].join('\n');
     const { rows, errors } = parseRota(text);
-    expect(rows.map((r) => [r.line, r.kind])).toEqual([[2, 'scheduled'], [7, 'on_call']]);
+    expect(rows.filter((r) => !r.unreadable).map((r) => [r.line, r.kind])).toEqual([[2, 'scheduled'], [7, 'on_call']]);
+    // A row with bad values is kept, marked, so that its other columns are still checked later.
+    const marked = rows.find((r) => r.line === 3)!;
+    expect([...marked.unreadable!].sort()).toEqual(['kind', 'start', 'username']);
+    expect(marked).toMatchObject({ siteId: 'st-marys', end: '2026-03-29T07:00' });
     expect(errors).toEqual([
       { line: 3, column: 'username', message: 'required' },
       { line: 3, column: 'start', message: 'required' },
