@@ -76,7 +76,8 @@ export const newSiteSchema = z
   .strict()
   .superRefine(bothOrNeither);
 
-export const siteChangesSchema = z.object(fields).partial().strict().superRefine(bothOrNeither);
+/** Changes to a site; whether latitude and longitude still go together is checked on the result. */
+export const siteChangesSchema = z.object(fields).partial().strict();
 
 export type NewSite = z.input<typeof newSiteSchema>;
 export type SiteChanges = z.input<typeof siteChangesSchema>;
@@ -135,6 +136,15 @@ export function createSites(db: Db, now: () => number = Date.now) {
         const current = await store.find(id);
         if (!current) throw new AppError('not_found', `id: no site "${id}"`);
         const { networks: newNetworks, ...columns } = changes;
+        const latitude = columns.latitude !== undefined ? columns.latitude : current.latitude;
+        const longitude = columns.longitude !== undefined ? columns.longitude : current.longitude;
+        if ((latitude == null) !== (longitude == null)) {
+          const field = columns.latitude !== undefined ? 'latitude' : 'longitude';
+          const other = field === 'latitude' ? 'longitude' : 'latitude';
+          throw new AppError('invalid_input', `${field}: latitude and longitude go together (the site's ${other} is ${current[other] ?? 'not set'})`, {
+            details: { issues: [{ path: field, message: `latitude and longitude go together (the site's ${other} is ${current[other] ?? 'not set'})` }] },
+          });
+        }
         await store.update(id, { ...columns, updated_at: now() });
         if (newNetworks) await createSiteNetworkStore(trx).replace(id, networkRows(id, newNetworks));
       });

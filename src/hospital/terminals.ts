@@ -203,6 +203,14 @@ export function createTerminals(db: Db, deps: { issuer: string; now?: () => numb
       return toTerminal((await store.find(id))!);
     },
 
+    /** Deletes a revoked terminal or one never enrolled; an active one must be revoked first. */
+    async delete(id: string): Promise<void> {
+      const row = await store.find(id);
+      if (!row) throw new AppError('not_found', `id: no terminal "${id}"`);
+      if (row.status === 'active') throw new AppError('conflict', `id: terminal "${row.name}" is active; revoke it before deleting it`);
+      if (!(await store.deleteUnlessActive(id))) throw new AppError('conflict', `id: terminal "${row.name}" became active; revoke it before deleting it`);
+    },
+
     /** Revokes the terminal for good: its credential is then identified as revoked, its link stops working. */
     async revoke(id: string): Promise<Terminal> {
       if (!(await store.revoke(id, now()))) throw new AppError('not_found', `id: no terminal "${id}"`);

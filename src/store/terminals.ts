@@ -84,6 +84,10 @@ export function createTerminalStore(db: Db) {
         .update({ status: 'revoked', enrollment_hash: null, enrollment_expires_at: null, updated_at: now });
       return changed === 1;
     },
+    /** Deletes the terminal unless it is active (enrolled and not revoked); true when deleted. */
+    async deleteUnlessActive(id: string): Promise<boolean> {
+      return (await table().where({ id }).whereNot({ status: 'active' }).delete()) === 1;
+    },
     /** Renames a terminal or changes its unit; true when it exists. */
     async update(id: string, changes: { name?: string; unit?: string | null }, now: number): Promise<boolean> {
       return (await table().where({ id }).update({ ...changes, updated_at: now })) === 1;

@@ -66,6 +66,17 @@ describe.skipIf(databaseUnavailable())('admin API: sites', () => {
     expect(wrongMethod.headers.get('allow')?.split(', ').sort()).toEqual(['GET', 'HEAD', 'POST']);
   });
 
+  it('moves a site by its latitude alone, and refuses to clear one coordinate without the other', async () => {
+    await api.post('/sites', { ...ST_MARYS, id: 'moving' });
+    const moved = await api.patch('/sites/moving', { latitude: 52 });
+    expect(moved.status).toBe(200);
+    expect(moved.body).toMatchObject({ latitude: 52, longitude: ST_MARYS.longitude });
+    const half = await api.patch('/sites/moving', { longitude: null });
+    expect(half.status).toBe(422);
+    expect(half.body.errors).toEqual([{ pointer: '/longitude', message: "latitude and longitude go together (the site's latitude is 52)" }]);
+    expect((await api.patch('/sites/moving', { latitude: null, longitude: null })).body).toMatchObject({ latitude: null, longitude: null });
+  });
+
   it('answers 409 for a taken id and 404 for an unknown one', async () => {
     await api.post('/sites', { ...ST_MARYS, id: 'twice' });
     expect((await api.post('/sites', { ...ST_MARYS, id: 'twice' })).status).toBe(409);

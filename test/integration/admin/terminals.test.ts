@@ -194,6 +194,27 @@ describe.skipIf(databaseUnavailable())('admin API: terminals', () => {
     expect((await enroll(reissued.body.enrollmentUrl)).confirm).toBe(400);
   });
 
+  it('deletes a revoked or never-enrolled terminal, refuses an active one, and then lets its site be deleted', async () => {
+    expect((await api.post('/sites', { ...OTHER_SITE, id: 'annex', name: 'Annex' })).status).toBe(201);
+    const active = (await api.post('/terminals', { name: 'Annex PC 1', siteId: 'annex' })).body;
+    const pending = (await api.post('/terminals', { name: 'Annex PC 2', siteId: 'annex' })).body;
+    expect((await enroll(active.enrollmentUrl)).confirm).toBe(200);
+
+    const refused = await api.delete(`/terminals/${active.id}`);
+    expect(refused.status).toBe(409);
+    expect(refused.body.error_description).toContain('revoke it before deleting it');
+    expect((await api.delete('/sites/annex')).status).toBe(409);
+
+    expect((await api.delete(`/terminals/${pending.id}`)).status).toBe(204);
+    expect((await api.patch(`/terminals/${active.id}`, { status: 'revoked' })).status).toBe(200);
+    expect((await api.delete(`/terminals/${active.id}`)).status).toBe(204);
+    expect((await api.get(`/terminals/${active.id}`)).status).toBe(404);
+    expect((await api.delete(`/terminals/${active.id}`)).status).toBe(404);
+    const audited = await server.db('audit_log').where({ type: 'admin.terminal.delete', subject: `terminal/${active.id}` }).first();
+    expect(JSON.parse(audited.data).before).toMatchObject({ name: 'Annex PC 1', status: 'revoked' });
+    expect((await api.delete('/sites/annex')).status).toBe(204);
+  });
+
   it('answers 404 for an unknown terminal', async () => {
     const unknown = crypto.randomUUID();
     expect((await api.get(`/terminals/${unknown}`)).status).toBe(404);

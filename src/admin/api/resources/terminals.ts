@@ -160,5 +160,21 @@ export function terminalOperations(deps: AdminDeps) {
         return pendingView(pending);
       },
     }),
+    operation({
+      id: 'deleteTerminal',
+      method: 'delete',
+      path: '/terminals/{id}',
+      tag: 'terminals',
+      summary: 'Delete a revoked terminal, or one never enrolled (so that its site can be deleted)',
+      description: 'An active terminal must be revoked first (409). Recorded decisions keep the terminal id; a browser still holding a deleted terminal\'s credential is then an unknown device, as it was once revoked.',
+      params: idParams,
+      response: { status: 204, description: 'Deleted' },
+      errors: [404, 409],
+      handle: async ({ params }, call) => {
+        const before = await find(params.id);
+        await deps.terminals.delete(params.id);
+        await deps.changes.record(call, { resource: 'terminal', action: 'delete', id: params.id, before });
+      },
+    }),
   ];
 }
