@@ -126,7 +126,9 @@ describe.skipIf(databaseUnavailable())('admin API: policy', () => {
 
     expect((await api.get('/policy/versions/2')).body).toEqual(saved.body);
     expect((await api.get('/policy/versions/99')).status).toBe(404);
-    expect((await api.get('/policy/versions/abc')).status).toBe(422);
+    const notANumber = await api.get('/policy/versions/abc');
+    expect(notANumber.status).toBe(422);
+    expect(notANumber.body.errors).toEqual([{ pointer: '/n', message: 'must be a version number (1, 2, …)' }]);
     expect((await api.get('/policy/versions/0')).status).toBe(422);
     expect((await api.get('/policy/versions/99999999999')).status).toBe(422);
     expect((await api.post('/policy/versions/99/activate')).status).toBe(404);

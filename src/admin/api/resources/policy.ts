@@ -24,7 +24,7 @@ if (!z.globalRegistry.has(conditionSchema)) z.globalRegistry.add(conditionSchema
 export const policyDocumentSchema = policySchema.meta({ id: 'PolicyDocument', description: 'The risk policy document; docs/policy.md explains it field by field.' });
 
 const MAX_VERSION = 2_147_483_647;
-const versionNumber = z.coerce.number().int().min(1).max(MAX_VERSION);
+const versionNumber = z.coerce.number({ error: 'must be a version number (1, 2, …)' }).int({ error: 'must be a version number (1, 2, …)' }).min(1, { error: 'must be a version number (1, 2, …)' }).max(MAX_VERSION);
 
 const versionFields = {
   version: z.number().int(),
