@@ -9,6 +9,9 @@
  * (git-ignored) at 1366×768, the dashboard also at 390×844.
  */
 import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { DateTime } from 'luxon';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, BrowserContext, Cookie, Page } from 'playwright-core';
 import { createAuditLog } from '../../src/audit/log.ts';
@@ -131,6 +134,7 @@ describe.skipIf(chromiumUnavailable())('IT console in Chromium', () => {
     await session?.context.close();
   });
 
+  const admin = () => session!.admin;
   const go = async (page: Page, section: string, title: string) => {
     await page.getByRole('navigation', { name: 'Console sections' }).getByRole('link', { name: section, exact: true }).click();
     await expect.poll(() => heading(page)).toBe(title);
@@ -321,6 +325,67 @@ describe.skipIf(chromiumUnavailable())('IT console in Chromium', () => {
     await expect.poll(() => page.locator('#ip-error').textContent()).toContain('IPv4 or IPv6');
   });
 
+  it('shows the rota per site and day, adds a shift, and imports a CSV: a good file, then one whose every bad line is shown', async () => {
+    const { page } = await consoleSession();
+    // A day next week, so that the simulation above and the sign-ins below are not on these shifts.
+    const day = DateTime.now().setZone('Europe/London').plus({ days: 7 }).toISODate()!;
+    await go(page, 'Shifts', 'Shifts');
+    const choose = page.getByRole('form', { name: 'Choose site and day' });
+    await choose.getByLabel('Site').selectOption('st-marys');
+    await choose.getByLabel('Day').fill(day);
+    await choose.getByRole('button', { name: 'Show' }).click();
+    await expect.poll(() => page.locator('#no-shifts').textContent()).toContain("No shift at St Mary's Hospital");
+
+    const add = page.getByRole('region', { name: 'Add a shift' });
+    await add.getByLabel('Username').fill('mgrey');
+    await add.getByLabel('Site').selectOption('st-marys');
+    await add.getByLabel('Start').fill(`${day}T20:00`);
+    await add.getByLabel('End').fill(`${day}T08:00`);
+    await add.getByRole('button', { name: 'Add shift' }).click();
+    // An end before the start is named beside the end, and what was typed is kept.
+    await expect.poll(() => page.locator('#shift-end-error').isVisible()).toBe(true);
+    expect(await page.locator('#shift-end').getAttribute('aria-invalid')).toBe('true');
+    expect(await add.getByLabel('Username').inputValue()).toBe('mgrey');
+    await add.getByLabel('Start').fill(`${day}T07:00`);
+    await add.getByLabel('End').fill(`${day}T19:30`);
+    await add.getByRole('button', { name: 'Add shift' }).click();
+    await expect.poll(() => notice(page)).toBe('Shift added for mgrey.');
+    expect(await page.locator('#shifts').textContent()).toContain('07:00');
+    expect(await page.locator('#shifts').textContent()).toContain('19:30');
+
+    // A good rota file: read into the box by the page's script, imported whole.
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'rota-'));
+    const good = path.join(dir, 'rota.csv');
+    fs.writeFileSync(good, `username,site_id,start,end,kind,external_id\nmgrey,st-marys,${day}T19:30,${day}T23:00,on_call,R-1\n${admin().username},st-marys,${day}T08:00,${day}T16:00,scheduled,R-2\n`);
+    const rota = page.getByRole('region', { name: 'Upload the rota' });
+    await rota.getByLabel('Rota file (CSV)').setInputFiles(good);
+    await expect.poll(() => rota.getByLabel('Rota text').inputValue()).toContain('R-2');
+    expect(await page.locator('#rota-file-status').textContent()).toContain('rota.csv: 3 lines');
+    await rota.getByRole('button', { name: 'Import rota' }).click();
+    await expect.poll(() => notice(page)).toBe('Rota imported: 2 shifts added, 0 updated, 0 already as stored.');
+    expect(await page.locator('#shifts tbody tr').count()).toBe(3);
+    expect(await page.locator('#shifts').textContent()).toContain('On call');
+    await shot(page, 'shifts');
+
+    // A file with three bad lines: each is shown with its line, column and message; nothing is written.
+    const stored = (await server.db('shifts')).length;
+    const bad = path.join(dir, 'bad-rota.csv');
+    fs.writeFileSync(bad, `username,site_id,start,end\nnobody-here,st-marys,${day}T08:00,${day}T16:00\nmgrey,no-such-site,${day}T08:00,${day}T16:00\nmgrey,st-marys,${day}T16:00,${day}T08:00\nmgrey,st-marys,${day}T21:00,${day}T22:00\n`);
+    await rota.getByLabel('Rota file (CSV)').setInputFiles(bad);
+    await expect.poll(() => rota.getByLabel('Rota text').inputValue()).toContain('nobody-here');
+    await rota.getByRole('button', { name: 'Import rota' }).click();
+    await expect.poll(() => page.locator('#csv-problems').textContent()).toContain('3 lines are wrong');
+    const rows = await page.locator('#csv-errors tbody tr').allTextContents();
+    expect(rows).toHaveLength(3);
+    expect(rows[0]).toMatch(/^2username.*nobody-here/);
+    expect(rows[1]).toMatch(/^3site_id.*no-such-site/);
+    expect(rows[2]).toMatch(/^4end/);
+    // The text stays in the box to be fixed.
+    expect(await page.getByRole('region', { name: 'Upload the rota' }).getByLabel('Rota text').inputValue()).toContain('nobody-here');
+    expect((await server.db('shifts')).length).toBe(stored);
+    await shot(page, 'shifts-csv-errors');
+  });
+
   it('replays the active policy over the recorded decisions: nothing changes', async () => {
     const { page } = await consoleSession();
     await go(page, 'Replay', 'Replay a draft policy');
@@ -328,6 +393,72 @@ describe.skipIf(chromiumUnavailable())('IT console in Chromium', () => {
     await page.getByRole('button', { name: 'Replay' }).click();
     await expect.poll(() => page.locator('#replay-summary').textContent()).toMatch(/^0 of [1-9]\d* decisions? would change/);
     await shot(page, 'replay');
+  });
+
+  it('edits the policy: an invalid value is shown inline before submitting, the changes against the active version, a new version saved, activated and rolled back', async () => {
+    const { page } = await consoleSession();
+    const posts: string[] = [];
+    page.on('request', (request) => {
+      if (request.method() === 'POST') posts.push(new URL(request.url()).pathname);
+    });
+    await go(page, 'Policy', 'Risk policy');
+    const settings = page.getByRole('region', { name: 'Settings' });
+    expect(await settings.isVisible()).toBe(true);
+    const json = page.getByLabel('Document', { exact: true });
+    const deny = settings.getByLabel('Deny threshold');
+    expect(await deny.inputValue()).toBe('200');
+
+    // A deny threshold below the step-up threshold: the error appears beside the field as it is typed.
+    await deny.fill('10');
+    await expect.poll(() => page.locator('#set-thresholds-deny-error').textContent()).toBe('deny must be above stepUp');
+    expect(await deny.getAttribute('aria-invalid')).toBe('true');
+    expect(await deny.getAttribute('aria-describedby')).toContain('set-thresholds-deny-error');
+    expect(JSON.parse(await json.inputValue()).thresholds.deny).toBe(10);
+    expect(await page.locator('#policy-live-errors').textContent()).toContain('/thresholds/deny: deny must be above stepUp');
+    // Checked by the API only: nothing was submitted, nothing saved.
+    expect(posts.filter((p) => p !== '/admin/api/v1/policy/validate')).toEqual([]);
+    expect(posts).toContain('/admin/api/v1/policy/validate');
+    expect(await server.db('policy_versions').count({ n: '*' }).first()).toMatchObject({ n: 1 });
+    await shot(page, 'policy-invalid');
+
+    // Submitted anyway, the server refuses it with the same error beside the same field.
+    await page.getByRole('button', { name: 'Save as a new version' }).click();
+    await expect.poll(() => page.locator('#policy-problems').textContent()).toContain('/thresholds/deny');
+    expect(await page.locator('#set-thresholds-deny-error').textContent()).toBe('deny must be above stepUp');
+    expect(JSON.parse(await json.inputValue()).thresholds.deny).toBe(10);
+
+    // JSON typed by hand fills the form; the form writes into the JSON.
+    const draft = JSON.parse(await json.inputValue());
+    draft.thresholds.deny = 150;
+    await json.fill(JSON.stringify(draft, null, 2));
+    await expect.poll(() => page.getByRole('region', { name: 'Settings' }).getByLabel('Deny threshold').inputValue()).toBe('150');
+    await expect.poll(() => page.locator('#set-thresholds-deny-error').isHidden()).toBe(true);
+    await page.getByRole('region', { name: 'Settings' }).getByLabel('Off shift', { exact: true }).fill('50');
+    await page.getByRole('region', { name: 'Settings' }).getByLabel('Allowed countries').fill('gb, ie');
+    await expect.poll(async () => JSON.parse(await json.inputValue()).lists.allowedCountries).toEqual(['GB', 'IE']);
+    await expect.poll(() => page.locator('#policy-check').textContent()).toBe('The draft is valid.');
+
+    await page.getByRole('button', { name: 'Show changes' }).click();
+    await expect.poll(() => page.locator('#diff-heading').textContent()).toBe('Changes: From the active version 1 to this draft');
+    const diff = await page.locator('#diff-table').textContent();
+    expect(diff).toContain('/thresholds/deny');
+    expect(diff).toContain('/weights/off_shift');
+    expect(diff).toContain('/lists/allowedCountries');
+    await shot(page, 'policy-diff');
+
+    await page.getByLabel('Why this version').fill('Fewer blocks, off shift weighs more');
+    await page.getByRole('button', { name: 'Save as a new version' }).click();
+    await expect.poll(() => notice(page)).toBe('Saved as version 2. It is not active yet: activate it from the list of versions.');
+    expect(await page.locator('#versions tbody tr').count()).toBe(2);
+    await page.getByRole('button', { name: 'Activate version 2' }).click();
+    await expect.poll(() => notice(page)).toBe('Version 2 is now active.');
+    expect(await page.locator('.lead').first().textContent()).toContain('Version 2 is active');
+    expect((await audited('admin.policy.activate')).at(-1)).toMatchObject({ subject: 'policy/2' });
+    await page.getByRole('link', { name: 'Compare version 1 with active' }).click();
+    await expect.poll(() => page.locator('#diff-heading').textContent()).toBe('Changes: From version 1 to the active version 2');
+    await page.getByRole('button', { name: 'Roll back to version 1' }).click();
+    await expect.poll(() => notice(page)).toBe('Rolled back: version 1 is active again.');
+    await shot(page, 'policy');
   });
 
   it('lists decisions as sentences with filters, opens one by its reference, and shows the audit log with its chain verified', async () => {

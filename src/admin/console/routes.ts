@@ -21,6 +21,8 @@ import type { AdminApi } from '../api/router.ts';
 import { createKit, type Kit } from './kit.ts';
 import { dashboardPages } from './pages/dashboard.ts';
 import { decisionPages } from './pages/decisions.ts';
+import { policyPages } from './pages/policy.ts';
+import { shiftPages } from './pages/shifts.ts';
 import { simulatorPages } from './pages/simulator.ts';
 import { sitePages } from './pages/sites.ts';
 import { terminalPages } from './pages/terminals.ts';
@@ -129,6 +131,8 @@ export function createAdminConsole(deps: ConsoleDeps) {
   userPages(pages);
   sitePages(pages);
   terminalPages(pages);
+  shiftPages(pages);
+  policyPages(pages);
   simulatorPages(pages);
   decisionPages(pages);
 
