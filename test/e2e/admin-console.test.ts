@@ -53,7 +53,28 @@ describe.skipIf(chromiumUnavailable())('IT console in Chromium', () => {
   });
 
   const heading = (page: Page) => page.getByRole('heading', { level: 1 }).textContent();
+  /** Whatever the browser refused under the CSP (an inline script or style would be). */
+  const cspViolations: string[] = [];
+  /**
+   * Photographs the page, after checking what every console page must hold: a label for every
+   * field, a scope for every table header, headings in order (one h1, no level skipped), no
+   * style attribute, and nothing refused by the CSP.
+   */
   const shot = async (page: Page, name: string) => {
+    const report = (await page.evaluate(`(() => {
+      const fields = [...document.querySelectorAll('input:not([type=hidden]), select, textarea')];
+      const levels = [...document.querySelectorAll('h1, h2, h3, h4, h5, h6')].map((h) => Number(h.tagName[1]));
+      return {
+        unlabelled: fields.filter((f) => !f.labels || f.labels.length === 0).map((f) => f.id || f.name || f.outerHTML.slice(0, 60)),
+        unscoped: document.querySelectorAll('th:not([scope])').length,
+        styled: document.querySelectorAll('[style]').length,
+        h1: levels.filter((l) => l === 1).length,
+        skipped: levels.filter((l, i) => i > 0 && l > levels[i - 1] + 1),
+        first: levels[0],
+      };
+    })()`)) as { unlabelled: string[]; unscoped: number; styled: number; h1: number; skipped: number[]; first: number };
+    expect(report, name).toEqual({ unlabelled: [], unscoped: 0, styled: 0, h1: 1, skipped: [], first: 1 });
+    expect(cspViolations, name).toEqual([]);
     await page.screenshot({ path: `${SCREENSHOTS}/admin-${name}.png`, fullPage: true });
   };
 
@@ -89,6 +110,9 @@ describe.skipIf(chromiumUnavailable())('IT console in Chromium', () => {
     opened.push(context);
     if (options.terminal) await context.addCookies(await wardTerminal());
     const page = await context.newPage();
+    page.on('console', (message) => {
+      if (message.type() === 'error' && message.text().includes('Content Security Policy')) cspViolations.push(`${page.url()}: ${message.text()}`);
+    });
     const key = await SecurityKey.plugInto(context, page);
     return { context, page, key };
   }
