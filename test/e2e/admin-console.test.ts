@@ -512,6 +512,18 @@ describe.skipIf(chromiumUnavailable())('IT console in Chromium', () => {
     expect(await page.getByRole('link', { name: 'FHIR export' }).getAttribute('href')).toBe('/admin/api/v1/audit/export?format=fhir');
   });
 
+  it('signs out through Wardgate and back to the console, which then asks to sign in again', async () => {
+    const { page } = await adminConsole();
+    await page.getByRole('link', { name: 'Sign out' }).click();
+    await expect.poll(() => heading(page)).toBe('Sign out of Wardgate?');
+    await page.getByRole('button', { name: 'Yes, sign me out' }).click();
+    await expect.poll(() => heading(page)).toBe('Signed out');
+    expect(page.url()).toBe(`${server.issuer}/admin/signed-out`);
+    await page.goto(`${server.issuer}/admin/users`);
+    await expect.poll(() => heading(page)).toBe('Sign in');
+    expect((await page.request.get(`${server.issuer}/admin/api/v1/sites`)).status()).toBe(401);
+  });
+
   it('refuses a change posted from another origin', async () => {
     const { page } = await consoleSession();
     const response = await page.request.post(`${server.issuer}/admin/sites`, { form: { id: 'evil', name: 'Evil', timezone: 'UTC', country: 'GB' }, headers: { origin: 'https://evil.example', 'sec-fetch-site': 'cross-site' }, maxRedirects: 0 });

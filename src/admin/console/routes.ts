@@ -82,7 +82,7 @@ export function createAdminConsole(deps: ConsoleDeps) {
   const plain = (ctx: ParameterizedContext, view: string, data: Record<string, unknown>, status: number) => {
     ctx.type = 'html';
     ctx.status = status;
-    ctx.body = deps.views.render(`admin/${view}`, data);
+    ctx.body = deps.views.render(`admin/${view}`, { signOut: signOutUrl(deps.issuer), ...data });
   };
 
   // The gate: every console page but sign-in needs an it-admin whose session is at acr phr, and
