@@ -206,6 +206,9 @@ describe.skipIf(chromiumUnavailable())('IT console in Chromium', () => {
     expect(await page.locator('#networks').getAttribute('aria-describedby')).toContain('networks-error');
     expect(await page.locator('#networks').inputValue()).toBe('10.20.0.0/16\n10.30.0.0/33');
     expect(await page.getByLabel('Name').inputValue()).toBe("St Mary's Hospital");
+    // The keyboard starts at the summary, whose link leads to the field.
+    expect(await page.evaluate('document.activeElement.id')).toBe('problems');
+    expect(await page.locator('#problems a').getAttribute('href')).toBe('#networks');
     expect(await server.hospital.sites.get('st-marys')).toBeUndefined();
     await shot(page, 'sites-error');
     await page.getByLabel('Networks').fill('10.20.0.0/16\n10.30.0.0/24');
