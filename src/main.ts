@@ -11,7 +11,7 @@ import { prepareDummyHash } from './accounts/passwords.ts';
 import { runBootstrap } from './bootstrap.ts';
 import type { Config } from './config.ts';
 import { createSecretBox, loadOrCreateDevKeyEncryptionKey, type SecretBox } from './crypto/secret-box.ts';
-import { DEMO_USERS, seedDemo, type DemoSummary } from './demo/seed.ts';
+import { DEMO_CLIENT_ID, DEMO_USERS, seedDemo, type DemoSummary } from './demo/seed.ts';
 import { createDemoRoutes } from './demo/relying-app.ts';
 import { createEnrollmentRoutes } from './hospital/enrollment-routes.ts';
 import { createSites, type Sites } from './hospital/sites.ts';
@@ -20,14 +20,14 @@ import { createTerminals, type Terminals } from './hospital/terminals.ts';
 import { createAuditLog } from './audit/log.ts';
 import { auditSignOuts } from './audit/sign-out.ts';
 import { createAdminAuth } from './admin/api/auth.ts';
-import { createAdminConsole, CONSOLE_PREFIX, registerAdminConsoleClient } from './admin/console/routes.ts';
+import { ADMIN_CONSOLE_CLIENT_ID, createAdminConsole, CONSOLE_PREFIX, registerAdminConsoleClient } from './admin/console/routes.ts';
 import { createChanges } from './admin/api/changes.ts';
 import { adminOperations } from './admin/api/operations.ts';
-import { ADMIN_API_PREFIX, createAdminApi } from './admin/api/router.ts';
+import { createAdminApi } from './admin/api/router.ts';
 import { createWebAuthnStore } from './store/webauthn.ts';
 import { createWebAuthn, relyingPartyOf } from './webauthn/service.ts';
 import { createEnrollmentLinkRoutes } from './webauthn/enrollment-routes.ts';
-import { createAccountRoutes, registerAccountClient } from './oidc/account/routes.ts';
+import { ACCOUNT_CLIENT_ID, createAccountRoutes, registerAccountClient } from './oidc/account/routes.ts';
 import { describeDevice } from './device/user-agent.ts';
 import { createGeoLookup } from './geo/geoip.ts';
 import type { RiskDeps } from './oidc/interactions/routes.ts';
@@ -225,7 +225,12 @@ export async function startWardgate(config: Config, options: { logDestination?: 
       operations: adminOperations({
         db: database, issuer, provider, accounts, users: createUserStore(database), payloads, webauthn, sites, terminals, shifts: createShifts(database),
         clients, clientStore, policies, assessor, decisions, audit, changes: createChanges(audit), now: () => new Date(),
-        internalClientIds: config.bootstrap.adminClient ? [config.bootstrap.adminClient.id] : [],
+        internalClients: {
+          [ACCOUNT_CLIENT_ID]: 'the account page',
+          [ADMIN_CONSOLE_CLIENT_ID]: 'the IT console',
+          [DEMO_CLIENT_ID]: 'the demo app',
+          ...(config.bootstrap.adminClient ? { [config.bootstrap.adminClient.id]: 'the bootstrap admin client (WARDGATE_BOOTSTRAP_ADMIN_CLIENT_ID)' } : {}),
+        },
       }),
       auth: adminAuth,
       log,

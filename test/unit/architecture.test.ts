@@ -53,6 +53,11 @@ describe('dependency direction', () => {
     expect(violations('admin/api/resources', (spec) => !/^(koa|@koa\/|koa-|oidc-provider|knex)/.test(spec))).toEqual([]);
   });
 
+  it('admin/ uses oidc/ only through its public pieces (acr values, the client registry, the first-party client), never provider internals', () => {
+    const allowed = new Set(['oidc/acr.ts', 'oidc/clients.ts', 'oidc/first-party-client.ts']);
+    expect(violations('admin', (_spec, resolved) => !resolved?.startsWith('oidc/') || allowed.has(resolved))).toEqual([]);
+  });
+
   it('nothing inward reaches the admin API or console: only main.ts wires them', () => {
     const importers = files(src)
       .filter((f) => !path.relative(src, f).startsWith('admin/'))

@@ -35,6 +35,9 @@ export interface AdminDeps {
   audit: AuditLog;
   changes: Changes;
   now: () => Date;
-  /** Clients configured outside the API (the bootstrap admin client): not changed or deleted over it. */
-  internalClientIds?: readonly string[];
+  /**
+   * Clients Wardgate registers itself (the account page, the console, the demo app, the bootstrap
+   * admin client), by id, with what they are: read-only over the API.
+   */
+  internalClients: Readonly<Record<string, string>>;
 }

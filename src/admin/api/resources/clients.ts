@@ -12,19 +12,8 @@
 import { z } from 'zod';
 import { AppError } from '../../../errors.ts';
 import { clientChangesSchema, newClientSchema, type ClientMetadata, type ClientRecord } from '../../../oidc/clients.ts';
-import { ACCOUNT_CLIENT_ID } from '../../../oidc/account/routes.ts';
-import { DEMO_CLIENT_ID } from '../../../demo/seed.ts';
 import type { AdminDeps } from '../deps.ts';
 import { operation } from '../operation.ts';
-
-/** The admin console's own client (registered by admin/console at start). */
-const CONSOLE_CLIENT_ID = 'wardgate-admin';
-
-const WARDGATE_CLIENTS: Record<string, string> = {
-  [ACCOUNT_CLIENT_ID]: 'the account page',
-  [CONSOLE_CLIENT_ID]: 'the admin console',
-  [DEMO_CLIENT_ID]: 'the demo app',
-};
 
 const METADATA_FIELDS = new Set(Object.keys(clientChangesSchema.shape));
 
@@ -63,8 +52,8 @@ const list = (value: unknown): string[] => (Array.isArray(value) ? value.map(Str
 const STAND_IN_SECRET = 'x'.repeat(43);
 
 export function clientOperations(deps: AdminDeps) {
-  const internal = new Map(Object.entries(WARDGATE_CLIENTS));
-  for (const id of deps.internalClientIds ?? []) internal.set(id, 'the bootstrap admin client (WARDGATE_BOOTSTRAP_ADMIN_CLIENT_ID)');
+  // Read when asked, so that the operations can be listed (for the OpenAPI document) without deps.
+  const internalAs = (id: string): string | undefined => (Object.hasOwn(deps.internalClients, id) ? deps.internalClients[id] : undefined);
 
   const view = (record: ClientRecord) => {
     const m = record.metadata;
@@ -82,7 +71,7 @@ export function clientOperations(deps: AdminDeps) {
       scope: String(m.scope ?? ''),
       sensitivity: m.sensitivity === 'high' ? ('high' as const) : ('standard' as const),
       first_party: m.first_party === true,
-      internal: internal.has(m.client_id),
+      internal: internalAs(m.client_id) !== undefined,
       created_at: new Date(record.createdAt).toISOString(),
       updated_at: new Date(record.updatedAt).toISOString(),
     };
@@ -95,7 +84,7 @@ export function clientOperations(deps: AdminDeps) {
   };
 
   const refuseInternal = (id: string, what: string) => {
-    const whose = internal.get(id);
+    const whose = internalAs(id);
     if (whose) throw new AppError('conflict', `Client "${id}" is ${whose}, registered by Wardgate itself; it cannot be ${what} over the API.`);
   };
 

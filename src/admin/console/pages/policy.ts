@@ -13,17 +13,10 @@ import { WEIGHTED_CODES } from '../../../risk/policy.ts';
 import type { PageDeps } from '../routes.ts';
 import { FINDING_LABELS, when } from '../format.ts';
 import { failure, firstSegment, formOf, optional, type Failure } from '../kit.ts';
+import type { z } from 'zod';
+import type { policyVersionSchema } from '../../api/resources/policy.ts';
 
-interface Version {
-  version: number;
-  author: string;
-  comment: string | null;
-  createdAt: string;
-  active: boolean;
-  document: Record<string, unknown>;
-  activatedAt: string | null;
-  activatedBy: string | null;
-}
+type Version = z.output<typeof policyVersionSchema>;
 type VersionSummary = Omit<Version, 'document' | 'activatedAt' | 'activatedBy'>;
 
 /** A setting of the form: where it lives in the document, and how it is typed. */

@@ -9,24 +9,12 @@ import { DateTime } from 'luxon';
 import type { PageDeps } from '../routes.ts';
 import { dayBounds, today } from '../format.ts';
 import { defined, formOf, optional, type Failure } from '../kit.ts';
+import type { z } from 'zod';
+import type { shiftSchema } from '../../api/resources/shifts.ts';
+import type { siteSchema } from '../../api/resources/sites.ts';
 
-interface Site {
-  id: string;
-  name: string;
-  timezone: string;
-}
-interface Shift {
-  id: string;
-  username: string;
-  siteId: string;
-  timezone: string;
-  start: string;
-  end: string;
-  startLocal: string;
-  endLocal: string;
-  kind: 'scheduled' | 'on_call';
-  externalId: string | null;
-}
+type Site = Pick<z.output<typeof siteSchema>, 'id' | 'name' | 'timezone'>;
+type Shift = z.output<typeof shiftSchema>;
 
 const LABELS = { username: 'Username', siteId: 'Site', start: 'Start', end: 'End', kind: 'Kind', externalId: 'Rota id' };
 

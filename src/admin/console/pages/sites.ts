@@ -6,16 +6,10 @@ import type { ParameterizedContext } from 'koa';
 import type { PageDeps } from '../routes.ts';
 import { TIMEZONES } from '../format.ts';
 import { defined, formOf, lines, numberOrText, optional, type Failure } from '../kit.ts';
+import type { z } from 'zod';
+import type { siteSchema } from '../../api/resources/sites.ts';
 
-interface Site {
-  id: string;
-  name: string;
-  timezone: string;
-  country: string;
-  latitude: number | null;
-  longitude: number | null;
-  networks: string[];
-}
+type Site = z.output<typeof siteSchema>;
 
 const LABELS = { id: 'Site id', name: 'Name', timezone: 'Timezone', country: 'Country', latitude: 'Latitude', longitude: 'Longitude', networks: 'Networks' };
 

@@ -9,26 +9,11 @@ import type { PageDeps } from '../routes.ts';
 import { when } from '../format.ts';
 import { defined, formOf, optional, type Failure } from '../kit.ts';
 import { qrSvg } from '../qr.ts';
+import type { z } from 'zod';
+import type { pendingTerminalSchema, terminalSchema } from '../../api/resources/terminals.ts';
 
-interface Terminal {
-  id: string;
-  name: string;
-  siteId: string;
-  unit: string | null;
-  status: 'pending' | 'active' | 'revoked';
-  enrolledAt: string | null;
-  lastSeenAt: string | null;
-  enrollmentExpiresAt: string | null;
-  createdAt: string;
-}
-interface Pending {
-  id: string;
-  name: string;
-  siteId: string;
-  unit: string | null;
-  enrollmentUrl: string;
-  enrollmentExpiresAt: string;
-}
+type Terminal = z.output<typeof terminalSchema>;
+type Pending = z.output<typeof pendingTerminalSchema>;
 
 const LABELS = { name: 'Name', siteId: 'Site', unit: 'Unit' };
 export const STATUS_LABELS: Record<string, string> = { pending: 'Waiting for enrollment', active: 'Active', revoked: 'Revoked' };

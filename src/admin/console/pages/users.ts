@@ -9,19 +9,10 @@ import type { PageDeps } from '../routes.ts';
 import { when } from '../format.ts';
 import { defined, formOf, optional, type Failure } from '../kit.ts';
 import { qrSvg } from '../qr.ts';
+import type { z } from 'zod';
+import type { userSchema } from '../../api/resources/users.ts';
 
-interface User {
-  id: string;
-  username: string;
-  displayName: string;
-  email: string | null;
-  roles: string[];
-  fhirUser: string | null;
-  disabled: boolean;
-  createdAt: string;
-  hasPassword: boolean;
-  securityKeys: number;
-}
+type User = z.output<typeof userSchema>;
 
 const LABELS = { username: 'Username', displayName: 'Display name', email: 'Email', roles: 'Roles', fhirUser: 'FHIR user', password: 'Password' };
 
