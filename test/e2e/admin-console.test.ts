@@ -20,7 +20,7 @@ import { createWebAuthn, relyingPartyOf } from '../../src/webauthn/service.ts';
 import { createTestDatabase, type TestDatabase } from '../helpers/database.ts';
 import { startTestServer, type TestServer } from '../helpers/server.ts';
 import { TEST_SITE, TERMINAL_COOKIE } from '../helpers/hospital.ts';
-import { chromiumUnavailable, launchChromium, SCREENSHOTS, WARD_BROWSER } from '../helpers/chromium.ts';
+import { chromiumUnavailable, enrollTerminal, launchChromium, SCREENSHOTS, WARD_BROWSER } from '../helpers/chromium.ts';
 import { SecurityKey } from '../helpers/security-key.ts';
 
 const PASSWORD = 'console passphrase 2026';
@@ -89,19 +89,9 @@ describe.skipIf(chromiumUnavailable())('IT console in Chromium', () => {
   /** The cookie of an enrolled ward terminal, so that a password sign-in is trusted (acr 1fa). */
   async function wardTerminal(): Promise<Cookie[]> {
     if (terminalCookies) return terminalCookies;
-    const context = await browser.newContext({ userAgent: WARD_BROWSER });
-    try {
-      const page = await context.newPage();
-      const pending = await server.hospital.terminals.create({ name: 'IT office workstation', siteId: TEST_SITE.id, unit: 'IT' });
-      await page.goto(pending.enrollmentUrl);
-      await page.getByRole('button', { name: 'Confirm' }).click();
-      await expect.poll(() => heading(page)).toBe('Terminal enrolled');
-      terminalCookies = await context.cookies();
-      expect(terminalCookies.map((c) => c.name)).toContain(TERMINAL_COOKIE);
-      return terminalCookies;
-    } finally {
-      await context.close();
-    }
+    const pending = await server.hospital.terminals.create({ name: 'IT office workstation', siteId: TEST_SITE.id, unit: 'IT' });
+    terminalCookies = await enrollTerminal(browser, pending.enrollmentUrl, TERMINAL_COOKIE);
+    return terminalCookies;
   }
 
   /** A browser (with a security key plugged in) at the desk of the test site. */

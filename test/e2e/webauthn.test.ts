@@ -18,7 +18,7 @@ import { createTestDatabase, type TestDatabase } from '../helpers/database.ts';
 import { startTestServer, type TestServer } from '../helpers/server.ts';
 import { createRelyingParty, REDIRECT_URI, type RelyingParty } from '../helpers/relying-party.ts';
 import { TEST_SITE, TERMINAL_COOKIE } from '../helpers/hospital.ts';
-import { chromiumUnavailable, launchChromium, SCREENSHOTS, WARD_BROWSER } from '../helpers/chromium.ts';
+import { chromiumUnavailable, enrollTerminal, launchChromium, SCREENSHOTS, WARD_BROWSER } from '../helpers/chromium.ts';
 import { SecurityKey, signAssertion, storedIdOf, type KeyCredential } from '../helpers/security-key.ts';
 
 /** A public address in the United Kingdom: an allowed country, but not the hospital. */
@@ -86,19 +86,9 @@ describe.skipIf(chromiumUnavailable())('security keys in Chromium', () => {
   /** The cookie of a ward terminal, enrolled once the way IT does it: open the terminal's link, confirm. */
   async function wardTerminal(): Promise<Cookie[]> {
     if (terminalCookies) return terminalCookies;
-    const context = await browser.newContext({ userAgent: WARD_BROWSER });
-    try {
-      const page = await context.newPage();
-      const pending = await server.hospital.terminals.create({ name: 'Ward 3 workstation', siteId: TEST_SITE.id, unit: 'Ward 3' });
-      await page.goto(pending.enrollmentUrl);
-      await page.getByRole('button', { name: 'Confirm' }).click();
-      await expect.poll(() => heading(page)).toBe('Terminal enrolled');
-      terminalCookies = await context.cookies();
-      expect(terminalCookies.map((c) => c.name)).toContain(TERMINAL_COOKIE);
-      return terminalCookies;
-    } finally {
-      await context.close();
-    }
+    const pending = await server.hospital.terminals.create({ name: 'Ward 3 workstation', siteId: TEST_SITE.id, unit: 'Ward 3' });
+    terminalCookies = await enrollTerminal(browser, pending.enrollmentUrl, TERMINAL_COOKIE);
+    return terminalCookies;
   }
   type Visit = Awaited<ReturnType<typeof openBrowser>>;
 
