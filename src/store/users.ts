@@ -21,6 +21,12 @@ export function createUserStore(db: Db) {
     async findById(id: string): Promise<UserRow | undefined> {
       return table().where({ id }).first();
     },
+    /** Display names by account id, in one query. */
+    async displayNames(ids: readonly string[]): Promise<Map<string, string>> {
+      if (ids.length === 0) return new Map();
+      const rows = await table().whereIn('id', [...ids]).select('id', 'display_name');
+      return new Map(rows.map((row) => [row.id, row.display_name]));
+    },
     async findByKey(usernameKey: string): Promise<UserRow | undefined> {
       return table().where({ username_key: usernameKey }).first();
     },

@@ -138,12 +138,7 @@ export async function siteNames(deps: Pick<AdminDeps, 'sites'>): Promise<Record<
 export function decisionOperations(deps: AdminDeps) {
   /** Each decision with the sentences naming its person (display name) and sites. */
   const views = async (rows: DecisionRow[]) => {
-    const sites = await siteNames(deps);
-    const people = new Map<string, string>();
-    for (const id of new Set(rows.map((r) => r.user_id).filter((id): id is string => Boolean(id)))) {
-      const user = await deps.accounts.findById(id);
-      if (user) people.set(id, user.displayName);
-    }
+    const [sites, people] = await Promise.all([siteNames(deps), deps.users.displayNames([...new Set(rows.map((r) => r.user_id).filter((id): id is string => Boolean(id)))])]);
     return rows.map((row) => decisionView(row, { sites, person: (row.user_id && people.get(row.user_id)) || row.username || undefined }));
   };
 
