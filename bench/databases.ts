@@ -1,8 +1,8 @@
 /**
  * The databases a bench runs on: a fresh SQLite file in a temporary folder, or a fresh database
  * (`wardgate_bench_<random>`) created on the PostgreSQL server WARDGATE_BENCH_PG_URL (default the
- * local server) and dropped by `drop()`. Shared by the benches that run on both (bench/admin.ts;
- * bench/risk.ts keeps its own copy of the same code).
+ * local server) and dropped by `drop()`. Shared by the benches that run on both (bench/admin.ts,
+ * bench/risk.ts).
  */
 import crypto from 'node:crypto';
 import fs from 'node:fs';

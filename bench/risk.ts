@@ -24,11 +24,9 @@
  * and on PostgreSQL the one statement's generic plan (the plan a prepared statement settles on).
  */
 import crypto from 'node:crypto';
-import fs from 'node:fs';
 import os from 'node:os';
-import path from 'node:path';
 import { isDeepStrictEqual, parseArgs } from 'node:util';
-import pg from 'pg';
+import type pg from 'pg';
 import { createAuditLog } from '../src/audit/log.ts';
 import { loadConfig } from '../src/config.ts';
 import { ipToHex } from '../src/hospital/networks.ts';
@@ -49,6 +47,7 @@ import { isPostgres, type Db } from '../src/store/db.ts';
 import { createPolicyVersionStore } from '../src/store/policy-versions.ts';
 import { createRiskSnapshotStore, SNAPSHOT_SQL, snapshotParameters, type SnapshotRequest } from '../src/store/risk-snapshot.ts';
 import { generateContexts, generateData, insertData, rowCount, type BenchData } from './risk-data.ts';
+import { postgresDatabase, serverVersion, sqliteDatabase, type BenchDatabase } from './databases.ts';
 
 const { values: options, positionals } = parseArgs({
   allowPositionals: true,
@@ -66,7 +65,6 @@ if (!(Number.isInteger(N) && N > 0 && Number.isInteger(CONCURRENCY) && CONCURREN
   throw new Error('usage: node bench/risk.ts [decisions > 0] [--concurrency n] [--warmup n] [--db both|sqlite|postgres] [--explain]');
 }
 if (!['both', 'sqlite', 'postgres'].includes(options.db)) throw new Error('--db must be both, sqlite or postgres');
-const PG_ADMIN_URL = process.env.WARDGATE_BENCH_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 const TARGET_ENGINE_P99_MS = 1;
 const TARGET_DECISION_P99_MS = 5;
 
@@ -175,60 +173,6 @@ function preloadedPorts(answers: Answers, live: Partial<Pick<RiskPorts, 'geo' | 
   };
 }
 
-// ---------------------------------------------------------------------------------------------
-// Databases
-
-interface BenchDatabase {
-  kind: 'sqlite' | 'postgres';
-  url: string;
-  dataDir: string;
-  drop(): Promise<void>;
-}
-
-async function sqliteDatabase(): Promise<BenchDatabase> {
-  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'wardgate-bench-'));
-  return { kind: 'sqlite', url: `sqlite:${path.join(dataDir, 'bench.db')}`, dataDir, drop: async () => fs.rmSync(dataDir, { recursive: true, force: true }) };
-}
-
-/** One statement on the PostgreSQL server's maintenance database. */
-async function onServer(sql: string): Promise<void> {
-  const client = new pg.Client({ connectionString: PG_ADMIN_URL, connectionTimeoutMillis: 5000 });
-  try {
-    await client.connect();
-    await client.query(sql);
-  } finally {
-    await client.end().catch(() => {});
-  }
-}
-
-/** A new database on the PostgreSQL server, or null (with the reason printed) when it does not answer. */
-async function postgresDatabase(): Promise<BenchDatabase | null> {
-  const name = `wardgate_bench_${crypto.randomBytes(6).toString('hex')}`;
-  try {
-    await onServer(`create database ${name}`);
-  } catch (error) {
-    console.log(`\nPostgreSQL: skipped (${PG_ADMIN_URL}: ${(error as Error).message})`);
-    return null;
-  }
-  const url = new URL(PG_ADMIN_URL);
-  url.pathname = `/${name}`;
-  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'wardgate-bench-'));
-  return {
-    kind: 'postgres',
-    url: url.href,
-    dataDir,
-    async drop() {
-      await onServer(`drop database if exists ${name} with (force)`);
-      fs.rmSync(dataDir, { recursive: true, force: true });
-    },
-  };
-}
-
-async function serverVersion(db: Db): Promise<string> {
-  if (isPostgres(db)) return `PostgreSQL ${((await db.raw('show server_version')) as { rows: { server_version: string }[] }).rows[0]!.server_version.split(' ')[0]}`;
-  const [row] = (await db.raw('select sqlite_version() as v')) as { v: string }[];
-  return `SQLite ${row!.v} (better-sqlite3, one connection, WAL)`;
-}
 
 /**
  * Each query a port call sends, with its plan; for sites.containing both an address inside a site
