@@ -49,6 +49,7 @@ import type { Policy, VersionedPolicy } from '../src/risk/policy.ts';
 import type { RiskPorts, ShiftInfo, SiteInfo, TerminalInfo } from '../src/risk/ports.ts';
 import { SIGNALS } from '../src/risk/signals/index.ts';
 import type { RiskContext } from '../src/risk/types.ts';
+import { decisionRow } from '../src/signin/assessor.ts';
 import { createAuditStore, type AuditRow } from '../src/store/audit-log.ts';
 import { createClientStore } from '../src/store/clients.ts';
 import { isPostgres, type Db } from '../src/store/db.ts';
@@ -329,30 +330,7 @@ async function generateDecisions(ports: RiskPorts, policy: VersionedPolicy, term
       decision = await evaluate(context, policy, ports, { signals: SIGNALS, phase: 'full' });
     }
     const decided: RiskContext = phase === 'password' ? context : anonymous;
-    // As assessor.record writes them.
-    const terminal = decision.findings.find((f) => f.code === 'known_terminal' || f.code === 'unknown_device')?.details.terminalId;
-    rows.push({
-      id: decision.decisionId,
-      at: context.at.getTime(),
-      phase,
-      user_id: decided.user?.id ?? null,
-      username: decided.user?.username ?? null,
-      client_id: context.client.id,
-      outcome: decision.outcome,
-      score: decision.score,
-      findings: JSON.stringify(decision.findings),
-      determining_rules: JSON.stringify(decision.determiningRules),
-      report_only: JSON.stringify(decision.reportOnly),
-      required_acr: decision.requiredAcr,
-      session_lifetime: decision.sessionLifetime,
-      policy_version: decision.policyVersion,
-      ip,
-      country: ports.geo.lookup(ip)?.country ?? null,
-      terminal_id: typeof terminal === 'string' ? terminal : null,
-      user_agent: ports.devices.describe(context.userAgent, context.clientHints).summary.slice(0, 255),
-      client_sensitivity: context.client.sensitivity,
-      requested_acr: JSON.stringify(context.requestedAcr),
-    });
+    rows.push(decisionRow(decision, decided, phase, ports));
     const at = context.at.getTime();
     events.push({
       at,

@@ -16,7 +16,7 @@ import type { VersionedPolicy } from '../risk/policy.ts';
 import type { RiskPorts } from '../risk/ports.ts';
 import type { Signal } from '../risk/signals/signal.ts';
 import type { Decision, RiskContext } from '../risk/types.ts';
-import type { DecisionStore } from '../store/decisions.ts';
+import type { DecisionRow, DecisionStore } from '../store/decisions.ts';
 import type { Logger } from '../log.ts';
 
 export type Phase = 'pre_password' | 'password' | 'session';
@@ -47,11 +47,30 @@ export interface AssessorDeps {
   log: Logger;
 }
 
-function contextFacts(decision: Decision, context: RiskContext, ports: RiskPorts) {
+/** The `decisions` row of a decision: its verdict, findings and the facts of its context. */
+export function decisionRow(decision: Decision, context: RiskContext, phase: Phase, ports: Pick<RiskPorts, 'geo' | 'devices'>): DecisionRow {
   const terminal = decision.findings.find((f) => f.code === 'known_terminal' || f.code === 'unknown_device')?.details.terminalId;
   return {
+    id: decision.decisionId,
+    at: context.at.getTime(),
+    phase,
+    user_id: context.user?.id ?? null,
+    username: context.user?.username ?? null,
+    client_id: context.client.id,
+    outcome: decision.outcome,
+    score: decision.score,
+    findings: JSON.stringify(decision.findings),
+    determining_rules: JSON.stringify(decision.determiningRules),
+    report_only: JSON.stringify(decision.reportOnly),
+    required_acr: decision.requiredAcr,
+    session_lifetime: decision.sessionLifetime,
+    policy_version: decision.policyVersion,
+    ip: context.ip,
     country: ports.geo.lookup(context.ip)?.country ?? null,
-    terminalId: typeof terminal === 'string' ? terminal : null,
+    terminal_id: typeof terminal === 'string' ? terminal : null,
+    user_agent: ports.devices.describe(context.userAgent, context.clientHints).summary.slice(0, 255),
+    client_sensitivity: context.client.sensitivity,
+    requested_acr: JSON.stringify(context.requestedAcr),
   };
 }
 
@@ -84,30 +103,7 @@ export function createAssessor(deps: AssessorDeps) {
 
     /** Stores the decision with its context and appends it to the audit log. */
     async record(decision: Decision, context: RiskContext, phase: Phase): Promise<void> {
-      const facts = contextFacts(decision, context, deps.ports);
-      const device = deps.ports.devices.describe(context.userAgent, context.clientHints);
-      await deps.decisions.insert({
-        id: decision.decisionId,
-        at: context.at.getTime(),
-        phase,
-        user_id: context.user?.id ?? null,
-        username: context.user?.username ?? null,
-        client_id: context.client.id,
-        outcome: decision.outcome,
-        score: decision.score,
-        findings: JSON.stringify(decision.findings),
-        determining_rules: JSON.stringify(decision.determiningRules),
-        report_only: JSON.stringify(decision.reportOnly),
-        required_acr: decision.requiredAcr,
-        session_lifetime: decision.sessionLifetime,
-        policy_version: decision.policyVersion,
-        ip: context.ip,
-        country: facts.country,
-        terminal_id: facts.terminalId,
-        user_agent: device.summary.slice(0, 255),
-        client_sensitivity: context.client.sensitivity,
-        requested_acr: JSON.stringify(context.requestedAcr),
-      });
+      await deps.decisions.insert(decisionRow(decision, context, phase, deps.ports));
       await deps.audit.append({
         type: 'sign_in.decision',
         actor: context.user?.id ?? null,
