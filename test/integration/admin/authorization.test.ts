@@ -8,6 +8,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, databaseUnavailable, type TestDatabase } from '../../helpers/database.ts';
 import { startTestServer, type TestServer } from '../../helpers/server.ts';
 import { AdminClient, clientCredentialsToken } from '../../helpers/admin.ts';
+import { signIn } from '../../helpers/browser.ts';
+import { createRelyingParty } from '../../helpers/relying-party.ts';
 
 describe.skipIf(databaseUnavailable())('admin API: authorization', () => {
   let db: TestDatabase;
@@ -58,6 +60,37 @@ describe.skipIf(databaseUnavailable())('admin API: authorization', () => {
     const revoked = await fetch(`${server.issuer}/token/revocation`, { method: 'POST', headers: { authorization: basic, 'content-type': 'application/x-www-form-urlencoded' }, body: `token=${token}` });
     expect(revoked.status).toBe(200);
     expect((await new AdminClient(server.issuer, token).get('/sites')).status).toBe(401);
+  });
+
+  it('takes a token issued to a person with scope wardgate:admin only while that person is an enabled it-admin', async () => {
+    const tool = await createRelyingParty(server, { client_name: 'IT scripts', scope: 'openid wardgate:admin', first_party: true });
+    const tokenOf = async (username: string) => {
+      const browser = await server.browser();
+      const started = await tool.start({ scope: 'openid wardgate:admin' });
+      const { callback } = await signIn(browser, started.url, { username, password: 'correct horse battery' });
+      expect(callback, `${username} signed in`).toBeDefined();
+      const tokens = await tool.finish(callback!, started);
+      expect(tokens.scope?.split(' ')).toContain('wardgate:admin');
+      return tokens.access_token;
+    };
+    const admin = await server.clinician({ username: 'it.ops', password: 'correct horse battery', displayName: 'IT Ops', roles: ['it-admin'] });
+    await server.clinician({ username: 'n.nurse', password: 'correct horse battery', displayName: 'Nina Nurse', roles: ['clinician'] });
+
+    const adminToken = await tokenOf('it.ops');
+    expect((await new AdminClient(server.issuer, adminToken).get('/sites')).status).toBe(200);
+    const changed = await new AdminClient(server.issuer, adminToken).post('/sites', { id: 'by-person', name: 'By a person', timezone: 'Europe/London', country: 'GB' });
+    expect(changed.status).toBe(201);
+    const audited = await server.db('audit_log').where({ subject: 'site/by-person' }).first();
+    expect(audited.actor).toBe(admin.id);
+    expect(JSON.parse(audited.data).actor).toMatchObject({ kind: 'user', username: 'it.ops', via: 'token' });
+
+    const nurse = await new AdminClient(server.issuer, await tokenOf('n.nurse')).get('/sites');
+    expect(nurse.status).toBe(403);
+    expect((await denials()).at(-1)).toMatchObject({ reason: 'not_it_admin' });
+
+    // Losing the role ends what the token can do at once, whatever its lifetime.
+    await server.db('users').where({ id: admin.id }).update({ roles: JSON.stringify(['clinician']) });
+    expect((await new AdminClient(server.issuer, adminToken).get('/sites')).status).toBe(403);
   });
 
   it('refuses a malformed Authorization header', async () => {
