@@ -522,6 +522,7 @@ describe.skipIf(chromiumUnavailable())('IT console in Chromium', () => {
     const response = await page.request.post(`${server.issuer}/admin/sites`, { form: { id: 'evil', name: 'Evil', timezone: 'UTC', country: 'GB' }, headers: { origin: 'https://evil.example', 'sec-fetch-site': 'cross-site' }, maxRedirects: 0 });
     expect(response.status()).toBe(403);
     expect(await server.hospital.sites.get('evil')).toBeUndefined();
+    expect((await audited('admin.access_denied')).at(-1)).toMatchObject({ reason: 'cross_origin', method: 'POST', path: '/admin/sites' });
   });
 
   /** Signs in with the password only, at the ward terminal, through the account page (no acr asked): acr 1fa. */
@@ -547,6 +548,7 @@ describe.skipIf(chromiumUnavailable())('IT console in Chromium', () => {
     expect((await audited('admin.access_denied')).at(-1)).toMatchObject({ actor: nurse.id, reason: 'not_it_admin' });
     const response = await page.goto(`${server.issuer}/admin/users`);
     expect(response!.status()).toBe(403);
+    expect((await audited('admin.access_denied')).at(-1)).toMatchObject({ actor: nurse.id, reason: 'not_it_admin', path: '/admin/users' });
     expect(await heading(page)).toBe('Not an IT administrator');
     expect(await page.locator('main').textContent()).toContain(nurse.displayName);
     await shot(page, 'not-admin');

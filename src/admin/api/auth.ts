@@ -41,13 +41,17 @@ function userPrincipal(user: User, via: 'session' | 'token'): Principal {
 export function createAdminAuth(deps: AdminAuthDeps) {
   const issuerOrigin = new URL(deps.issuer).origin;
 
-  async function refuse(ctx: ParameterizedContext, status: 401 | 403, reason: string, message: string, who: { actor?: string | null; bearer?: string } = {}): Promise<never> {
+  async function recordRefusal(ctx: ParameterizedContext, reason: string, actor: string | null): Promise<void> {
     await deps.audit.append({
       type: 'admin.access_denied',
-      actor: who.actor ?? null,
+      actor,
       subject: ctx.path,
       data: { method: ctx.method, path: ctx.path, reason, ip: String(ctx.state.clientIp ?? ctx.ip) },
     });
+  }
+
+  async function refuse(ctx: ParameterizedContext, status: 401 | 403, reason: string, message: string, who: { actor?: string | null; bearer?: string } = {}): Promise<never> {
+    await recordRefusal(ctx, reason, who.actor ?? null);
     if (status === 401) {
       ctx.set('WWW-Authenticate', who.bearer ? `Bearer realm="wardgate-admin", error="${who.bearer}"` : 'Bearer realm="wardgate-admin"');
       throw new AppError('unauthorized', message);
@@ -101,6 +105,8 @@ export function createAdminAuth(deps: AdminAuthDeps) {
       if (ctx.cookies.get(SESSION_COOKIE)) return bySession(ctx);
       return refuse(ctx, 401, 'no_credentials', 'Sign in to call the admin API: a Bearer token or a Wardgate session is needed.');
     },
+    /** Records a refusal the console made itself (a person without the role, a cross-origin change). */
+    recordRefusal,
     /** The console's check: the same rules, answered without throwing. */
     async consolePrincipal(ctx: ParameterizedContext): Promise<{ principal?: Principal; user?: User; problem?: 'signed_out' | 'not_admin' | 'acr_too_weak' }> {
       if (!ctx.cookies.get(SESSION_COOKIE)) return { problem: 'signed_out' };

@@ -96,12 +96,16 @@ export function createAdminConsole(deps: ConsoleDeps) {
       const target = ctx.method === 'GET' ? ctx.originalUrl : CONSOLE_PREFIX;
       return ctx.redirect(`${CONSOLE_PREFIX}/login?next=${encodeURIComponent(target)}`);
     }
-    if (who.problem === 'not_admin') return plain(ctx, 'not-admin', { title: 'Not an IT administrator', user: who.user }, 403);
+    if (who.problem === 'not_admin') {
+      await deps.auth.recordRefusal(ctx, 'not_it_admin', who.user.id);
+      return plain(ctx, 'not-admin', { title: 'Not an IT administrator', user: who.user }, 403);
+    }
     if (who.problem === 'acr_too_weak' || !who.principal) {
       const target = ctx.method === 'GET' ? ctx.originalUrl : CONSOLE_PREFIX;
       return plain(ctx, 'confirm-key', { title: 'Confirm with your security key', user: who.user, login: `${CONSOLE_PREFIX}/login?next=${encodeURIComponent(target)}` }, 403);
     }
     if (ctx.method !== 'GET' && ctx.method !== 'HEAD' && !sameOrigin({ origin: ctx.get('origin') || undefined, fetchSite: ctx.get('sec-fetch-site') || undefined }, issuerOrigin)) {
+      await deps.auth.recordRefusal(ctx, 'cross_origin', who.user.id);
       return plain(ctx, 'refused', { title: 'Change refused', message: 'Changes in the IT console must be made from its own pages.', user: who.user }, 403);
     }
     ctx.state.console = { principal: who.principal, user: who.user, call: { principal: who.principal, ip: String(ctx.state.clientIp ?? ctx.ip) } };
