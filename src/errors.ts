@@ -18,6 +18,7 @@ export type ErrorCode =
   | 'interaction_expired'
   | 'payload_too_large'
   | 'unsupported_media_type'
+  | 'rate_limited'
   | 'method_not_allowed'
   | 'webauthn_failed'
   | 'internal_error';
@@ -37,6 +38,7 @@ const defaultStatus: Record<ErrorCode, number> = {
   interaction_expired: 400,
   payload_too_large: 413,
   unsupported_media_type: 415,
+  rate_limited: 429,
   method_not_allowed: 405,
   webauthn_failed: 400,
   internal_error: 500,

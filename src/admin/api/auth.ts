@@ -6,7 +6,10 @@
  *   session was proven phishing-resistantly (acr `phr`). Changes made this way must come from a
  *   page of Wardgate's own origin.
  * Anything else is refused (401 without credentials, 403 with the wrong ones) and the refusal is
- * audited.
+ * audited. Refusals of callers who proved nothing (401) are audited up to
+ * ANONYMOUS_REFUSALS_PER_MINUTE from one address a minute; past that the address gets 429 with
+ * Retry-After, and one `rate_limited` entry says so, so that nobody can fill the audit log (or hold
+ * its append lock) by knocking.
  */
 import type { ParameterizedContext } from 'koa';
 import type Provider from 'oidc-provider';
@@ -20,6 +23,9 @@ export const ADMIN_SCOPE = 'wardgate:admin';
 export const ADMIN_ROLE = 'it-admin';
 const SESSION_COOKIE = '_session';
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
+export const ANONYMOUS_REFUSALS_PER_MINUTE = 20;
+const WINDOW_MS = 60_000;
+const MAX_TRACKED_ADDRESSES = 10_000;
 
 export type Principal =
   | { kind: 'client'; clientId: string; actor: string; name: string }
@@ -30,6 +36,7 @@ export interface AdminAuthDeps {
   accounts: Accounts;
   audit: AuditLog;
   issuer: string;
+  now?: () => number;
 }
 
 const isAdmin = (user: User | undefined): user is User => Boolean(user && !user.disabled && user.roles.includes(ADMIN_ROLE));
@@ -50,7 +57,32 @@ export function createAdminAuth(deps: AdminAuthDeps) {
     });
   }
 
+  const now = deps.now ?? Date.now;
+  /** Anonymous refusals per address in the current minute (this process). */
+  const anonymous = new Map<string, { start: number; count: number }>();
+  const countAnonymous = (ip: string): { count: number; retryAfter: number } => {
+    const at = now();
+    let window = anonymous.get(ip);
+    if (!window || at - window.start >= WINDOW_MS) {
+      if (anonymous.size >= MAX_TRACKED_ADDRESSES) {
+        for (const [address, w] of anonymous) if (at - w.start >= WINDOW_MS) anonymous.delete(address);
+      }
+      window = { start: at, count: 0 };
+      anonymous.set(ip, window);
+    }
+    window.count++;
+    return { count: window.count, retryAfter: Math.max(1, Math.ceil((window.start + WINDOW_MS - at) / 1000)) };
+  };
+
   async function refuse(ctx: ParameterizedContext, status: 401 | 403, reason: string, message: string, who: { actor?: string | null; bearer?: string } = {}): Promise<never> {
+    if (status === 401) {
+      const { count, retryAfter } = countAnonymous(String(ctx.state.clientIp ?? ctx.ip));
+      if (count > ANONYMOUS_REFUSALS_PER_MINUTE) {
+        if (count === ANONYMOUS_REFUSALS_PER_MINUTE + 1) await recordRefusal(ctx, 'rate_limited', who.actor ?? null);
+        ctx.set('Retry-After', String(retryAfter));
+        throw new AppError('rate_limited', `Too many refused requests from this address; try again in ${retryAfter} s.`);
+      }
+    }
     await recordRefusal(ctx, reason, who.actor ?? null);
     if (status === 401) {
       ctx.set('WWW-Authenticate', who.bearer ? `Bearer realm="wardgate-admin", error="${who.bearer}"` : 'Bearer realm="wardgate-admin"');

@@ -93,6 +93,33 @@ describe.skipIf(databaseUnavailable())('admin API: authorization', () => {
     expect((await new AdminClient(server.issuer, adminToken).get('/sites')).status).toBe(403);
   });
 
+  it('audits an address\'s anonymous refusals up to 20 a minute, then answers 429 with Retry-After and says so once', async () => {
+    const before = (await denials()).length;
+    // Every call here comes from loopback, which this file's other tests also use: count from zero
+    // on a server of its own.
+    const ownDb = await createTestDatabase();
+    const own = await startTestServer(ownDb);
+    try {
+      const statuses: number[] = [];
+      let retryAfter: string | null = null;
+      for (let i = 0; i < 25; i++) {
+        const response = await new AdminClient(own.issuer).get('/sites');
+        statuses.push(response.status);
+        if (response.status === 429) retryAfter = response.headers.get('retry-after');
+      }
+      expect(statuses).toEqual([...Array(20).fill(401), ...Array(5).fill(429)]);
+      expect(Number(retryAfter)).toBeGreaterThan(0);
+      const entries = (await own.db('audit_log').where({ type: 'admin.access_denied' }).orderBy('id')).map((r: { data: string }) => JSON.parse(r.data).reason);
+      expect(entries).toEqual([...Array(20).fill('no_credentials'), 'rate_limited']);
+      // A caller with valid credentials is not held up by the anonymous ones.
+      expect((await new AdminClient(own.issuer, await clientCredentialsToken(own)).get('/sites')).status).toBe(200);
+    } finally {
+      await own.close();
+      await ownDb.drop();
+    }
+    expect((await denials()).length).toBe(before);
+  });
+
   it('refuses a malformed Authorization header', async () => {
     const response = await fetch(`${server.issuer}/admin/api/v1/sites`, { headers: { authorization: 'Basic dXNlcjpwYXNz' } });
     expect(response.status).toBe(401);
