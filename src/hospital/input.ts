@@ -10,3 +10,8 @@ export function parseInput<S extends z.ZodType>(schema: S, input: unknown, what:
     details: { issues: parsed.error.issues.map((i) => ({ path: i.path.join('.'), message: i.message })) },
   });
 }
+
+/** invalid_input for one field: its name in the message and in `details.issues` (the admin API's pointer). */
+export function invalidField(field: string, message: string): AppError {
+  return new AppError('invalid_input', `${field}: ${message}`, { details: { issues: [{ path: field, message }] } });
+}

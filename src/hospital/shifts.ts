@@ -14,7 +14,7 @@ import type { Db } from '../store/db.ts';
 import { createShiftStore, type ShiftDetailRow, type ShiftRow } from '../store/shifts.ts';
 import { createSiteStore } from '../store/sites.ts';
 import { createUserStore } from '../store/users.ts';
-import { parseInput } from './input.ts';
+import { invalidField, parseInput } from './input.ts';
 import { formatLocal, LocalTimeError, toEpochMs } from './local-time.ts';
 
 export const MAX_SHIFT_MS = 36 * 3_600_000;
@@ -59,11 +59,6 @@ const shiftQuerySchema = z
 
 export type ShiftListQuery = z.input<typeof shiftQuerySchema>;
 
-/** invalid_input naming the field in its message and in `details.issues` (the admin API's pointer). */
-function invalid(field: string, message: string): AppError {
-  return new AppError('invalid_input', `${field}: ${message}`, { details: { issues: [{ path: field, message }] } });
-}
-
 function toShift(row: ShiftDetailRow): Shift {
   return {
     id: row.id,
@@ -86,13 +81,13 @@ export function createShifts(db: Db, now: () => number = Date.now) {
 
   async function userIdOf(username: string): Promise<string> {
     const user = await users.findByKey(usernameKey(username));
-    if (!user) throw invalid('username', `no user "${username}"`);
+    if (!user) throw invalidField('username', `no user "${username}"`);
     return user.id;
   }
 
   async function siteOf(siteId: string) {
     const site = await sites.find(siteId);
-    if (!site) throw invalid('siteId', `no site "${siteId}"`);
+    if (!site) throw invalidField('siteId', `no site "${siteId}"`);
     return site;
   }
 
@@ -114,20 +109,20 @@ export function createShifts(db: Db, now: () => number = Date.now) {
       const site = await siteOf(data.siteId);
       const instant = (field: 'start' | 'end', value: string | Date) => {
         if (value instanceof Date) {
-          if (Number.isNaN(value.getTime())) throw invalid(field, 'not a valid date');
+          if (Number.isNaN(value.getTime())) throw invalidField(field, 'not a valid date');
           return value.getTime();
         }
         try {
           return toEpochMs(value, site.timezone);
         } catch (error) {
-          if (error instanceof LocalTimeError) throw invalid(field, error.message);
+          if (error instanceof LocalTimeError) throw invalidField(field, error.message);
           throw error;
         }
       };
       const startsAt = instant('start', data.start);
       const endsAt = instant('end', data.end);
-      if (endsAt <= startsAt) throw invalid('end', 'must be after start');
-      if (endsAt - startsAt > MAX_SHIFT_MS) throw invalid('end', 'a shift is at most 36 hours long');
+      if (endsAt <= startsAt) throw invalidField('end', 'must be after start');
+      if (endsAt - startsAt > MAX_SHIFT_MS) throw invalidField('end', 'a shift is at most 36 hours long');
 
       const wanted = { user_id: userId, site_id: site.id, starts_at: startsAt, ends_at: endsAt, kind: data.kind };
       const at = now();

@@ -9,7 +9,7 @@ import type { SiteInfo } from '../risk/ports.ts';
 import type { Db } from '../store/db.ts';
 import { createSiteNetworkStore, type SiteNetworkRow } from '../store/site-networks.ts';
 import { createSiteStore, type SiteRow } from '../store/sites.ts';
-import { parseInput } from './input.ts';
+import { invalidField, parseInput } from './input.ts';
 import { canonicalTimeZone } from './local-time.ts';
 import { cidrRange, CidrError, ipToHex, normaliseCidr } from './networks.ts';
 
@@ -141,9 +141,7 @@ export function createSites(db: Db, now: () => number = Date.now) {
         if ((latitude == null) !== (longitude == null)) {
           const field = columns.latitude !== undefined ? 'latitude' : 'longitude';
           const other = field === 'latitude' ? 'longitude' : 'latitude';
-          throw new AppError('invalid_input', `${field}: latitude and longitude go together (the site's ${other} is ${current[other] ?? 'not set'})`, {
-            details: { issues: [{ path: field, message: `latitude and longitude go together (the site's ${other} is ${current[other] ?? 'not set'})` }] },
-          });
+          throw invalidField(field, `latitude and longitude go together (the site's ${other} is ${current[other] ?? 'not set'})`);
         }
         await store.update(id, { ...columns, updated_at: now() });
         if (newNetworks) await createSiteNetworkStore(trx).replace(id, networkRows(id, newNetworks));

@@ -14,7 +14,7 @@ import type { TerminalInfo } from '../risk/ports.ts';
 import type { Db } from '../store/db.ts';
 import { createSiteStore } from '../store/sites.ts';
 import { createTerminalStore, type TerminalRow, type TerminalStatus } from '../store/terminals.ts';
-import { parseInput } from './input.ts';
+import { invalidField, parseInput } from './input.ts';
 
 /** The cookie that carries a terminal's credential in its browser (set by enrollment-routes.ts). */
 export const TERMINAL_COOKIE = 'wardgate_terminal';
@@ -123,9 +123,7 @@ export function createTerminals(db: Db, deps: { issuer: string; now?: () => numb
     async create(input: NewTerminal, options: EnrollmentOptions = {}): Promise<PendingTerminal> {
       const data = parseInput(newTerminalSchema, input, 'terminal');
       const { enrollmentTtlMs } = parseInput(enrollmentOptionsSchema, options, 'options');
-      if (!(await createSiteStore(db).find(data.siteId))) {
-        throw new AppError('invalid_input', `siteId: no site "${data.siteId}"`, { details: { issues: [{ path: 'siteId', message: `no site "${data.siteId}"` }] } });
-      }
+      if (!(await createSiteStore(db).find(data.siteId))) throw invalidField('siteId', `no site "${data.siteId}"`);
       const token = newSecret();
       const at = now();
       const row: TerminalRow = {
