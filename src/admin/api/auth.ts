@@ -111,12 +111,21 @@ export function createAdminAuth(deps: AdminAuthDeps) {
     return { kind: 'client', clientId: client.clientId, actor, name: String(client.clientName ?? client.clientId) };
   }
 
-  async function bySession(ctx: ParameterizedContext): Promise<Principal> {
+  /** The person signed in to this browser, and what keeps them from the admin API, if anything. */
+  async function sessionCheck(ctx: ParameterizedContext): Promise<{ user?: User; problem?: 'signed_out' | 'not_admin' | 'acr_too_weak' }> {
     const session = await deps.provider.Session.get(ctx as never);
     const user = session.accountId ? await deps.accounts.findById(session.accountId) : undefined;
+    if (!user) return { problem: 'signed_out' };
+    if (!isAdmin(user)) return { user, problem: 'not_admin' };
+    if (session.acr !== ACR_PHR) return { user, problem: 'acr_too_weak' };
+    return { user };
+  }
+
+  async function bySession(ctx: ParameterizedContext): Promise<Principal> {
+    const { user, problem } = await sessionCheck(ctx);
     if (!user) return refuse(ctx, 401, 'no_session', 'Sign in to call the admin API: a Bearer token or a Wardgate session is needed.');
-    if (!isAdmin(user)) return refuse(ctx, 403, 'not_it_admin', `Only people with the role ${ADMIN_ROLE} may use the admin API.`, { actor: session.accountId ?? null });
-    if (session.acr !== ACR_PHR) {
+    if (problem === 'not_admin') return refuse(ctx, 403, 'not_it_admin', `Only people with the role ${ADMIN_ROLE} may use the admin API.`, { actor: user.id });
+    if (problem === 'acr_too_weak') {
       return refuse(ctx, 403, 'acr_too_weak', 'The admin API needs a sign-in confirmed with a security key (acr phr); this session was confirmed with a password only.', { actor: user.id });
     }
     if (!SAFE_METHODS.has(ctx.method) && !sameOrigin({ origin: ctx.get('origin') || undefined, fetchSite: ctx.get('sec-fetch-site') || undefined }, issuerOrigin)) {
@@ -142,12 +151,9 @@ export function createAdminAuth(deps: AdminAuthDeps) {
     /** The console's check: the same rules, answered without throwing. */
     async consolePrincipal(ctx: ParameterizedContext): Promise<{ principal?: Principal; user?: User; problem?: 'signed_out' | 'not_admin' | 'acr_too_weak' }> {
       if (!ctx.cookies.get(SESSION_COOKIE)) return { problem: 'signed_out' };
-      const session = await deps.provider.Session.get(ctx as never);
-      const user = session.accountId ? await deps.accounts.findById(session.accountId) : undefined;
+      const { user, problem } = await sessionCheck(ctx);
       if (!user || user.disabled) return { problem: 'signed_out' };
-      if (!isAdmin(user)) return { user, problem: 'not_admin' };
-      if (session.acr !== ACR_PHR) return { user, problem: 'acr_too_weak' };
-      return { user, principal: userPrincipal(user, 'session') };
+      return problem ? { user, problem } : { user, principal: userPrincipal(user, 'session') };
     },
   };
 }
