@@ -58,7 +58,7 @@ import type { UserRow } from '../src/store/users.ts';
 import { AdminClient, clientCredentialsToken } from '../test/helpers/admin.ts';
 import type { TestServer } from '../test/helpers/server.ts';
 import { postgresDatabase, serverVersion, sqliteDatabase, type BenchDatabase } from './databases.ts';
-import { ATTACKER_IP, DEVICES, PUBLIC_GB, PUBLIC_US, seededRandom } from './risk-data.ts';
+import { ATTACKER_IP, DEVICES, int, pick, PUBLIC_GB, PUBLIC_US, seededRandom, weighted, type Random } from './risk-data.ts';
 
 const { values: options } = parseArgs({
   options: {
@@ -137,15 +137,6 @@ const CLIENTS = [
   { client_id: 'rota', client_name: 'Rota', sensitivity: 'standard', weight: 20 },
   { client_id: 'prescribing', client_name: 'e-Prescribing', sensitivity: 'high', weight: 10 },
 ] as const;
-
-type Random = () => number;
-const int = (random: Random, n: number) => Math.floor(random() * n);
-const pick = <T>(random: Random, items: readonly T[]): T => items[int(random, items.length)]!;
-function weighted<T>(random: Random, choices: readonly (readonly [number, T])[]): T {
-  let r = random() * choices.reduce((sum, [w]) => sum + w, 0);
-  for (const [w, value] of choices) if ((r -= w) < 0) return value;
-  return choices[choices.length - 1]![1];
-}
 
 interface BenchUser {
   id: string;

@@ -46,10 +46,10 @@ export function seededRandom(seed: number): () => number {
   };
 }
 
-type Random = () => number;
-const int = (random: Random, n: number) => Math.floor(random() * n);
-const pick = <T>(random: Random, items: readonly T[]): T => items[int(random, items.length)]!;
-function weighted<T>(random: Random, choices: readonly (readonly [number, T])[]): T {
+export type Random = () => number;
+export const int = (random: Random, n: number) => Math.floor(random() * n);
+export const pick = <T>(random: Random, items: readonly T[]): T => items[int(random, items.length)]!;
+export function weighted<T>(random: Random, choices: readonly (readonly [number, T])[]): T {
   let r = random() * choices.reduce((sum, [w]) => sum + w, 0);
   for (const [w, value] of choices) if ((r -= w) < 0) return value;
   return choices[choices.length - 1]![1];
