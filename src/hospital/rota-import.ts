@@ -18,7 +18,7 @@ import { AppError } from '../errors.ts';
 import type { Db } from '../store/db.ts';
 import { createShiftStore, type ShiftRow } from '../store/shifts.ts';
 import { LocalTimeError, toEpochMs } from './local-time.ts';
-import { MAX_SHIFT_MS } from './shifts.ts';
+import { shiftSpanProblem } from './shifts.ts';
 
 export const REQUIRED_COLUMNS = ['username', 'site_id', 'start', 'end'] as const;
 export const OPTIONAL_COLUMNS = ['kind', 'external_id'] as const;
@@ -290,10 +290,8 @@ export function createRotaImport(db: Db, now: () => number = Date.now) {
             const endsAt = bad('end') ? 'unreadable' : instant(row.end, timeZone ?? 'UTC');
             if (typeof startsAt === 'string' && !bad('start')) errors.push({ line: row.line, column: 'start', message: startsAt });
             if (typeof endsAt === 'string' && !bad('end')) errors.push({ line: row.line, column: 'end', message: endsAt });
-            if (typeof startsAt === 'number' && typeof endsAt === 'number' && timeZone) {
-              if (endsAt <= startsAt) errors.push({ line: row.line, column: 'end', message: 'must be after start' });
-              else if (endsAt - startsAt > MAX_SHIFT_MS) errors.push({ line: row.line, column: 'end', message: 'a shift is at most 36 hours long' });
-            }
+            const span = typeof startsAt === 'number' && typeof endsAt === 'number' && timeZone ? shiftSpanProblem(startsAt, endsAt) : null;
+            if (span) errors.push({ line: row.line, column: 'end', message: span });
             if (row.externalId !== null) {
               const first = lineOfExternalId.get(row.externalId);
               if (first !== undefined) errors.push({ line: row.line, column: 'external_id', message: `the same external_id as line ${first}` });

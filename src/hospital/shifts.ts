@@ -17,7 +17,14 @@ import { createUserStore } from '../store/users.ts';
 import { invalidField, parseInput } from './input.ts';
 import { formatLocal, LocalTimeError, toEpochMs } from './local-time.ts';
 
-export const MAX_SHIFT_MS = 36 * 3_600_000;
+const MAX_SHIFT_MS = 36 * 3_600_000;
+
+/** What is wrong with a shift from `startsAt` to `endsAt` (epoch ms), said of its end; null when nothing. */
+export function shiftSpanProblem(startsAt: number, endsAt: number): string | null {
+  if (endsAt <= startsAt) return 'must be after start';
+  if (endsAt - startsAt > MAX_SHIFT_MS) return 'a shift is at most 36 hours long';
+  return null;
+}
 
 export interface Shift {
   id: string;
@@ -121,8 +128,8 @@ export function createShifts(db: Db, now: () => number = Date.now) {
       };
       const startsAt = instant('start', data.start);
       const endsAt = instant('end', data.end);
-      if (endsAt <= startsAt) throw invalidField('end', 'must be after start');
-      if (endsAt - startsAt > MAX_SHIFT_MS) throw invalidField('end', 'a shift is at most 36 hours long');
+      const span = shiftSpanProblem(startsAt, endsAt);
+      if (span) throw invalidField('end', span);
 
       const wanted = { user_id: userId, site_id: site.id, starts_at: startsAt, ends_at: endsAt, kind: data.kind };
       const at = now();
