@@ -8,11 +8,11 @@
  * `evaluate` runs the signals; `decide` turns what they said into the decision, so a recorded
  * decision's findings can be judged again under a draft policy (replay) by the same code.
  */
-import type { Condition, Policy, Rule, SignalId, VersionedPolicy } from './policy.ts';
+import type { Condition, Policy, SignalId, VersionedPolicy } from './policy.ts';
 import { signalSettingsOf } from './policy.ts';
 import type { RiskPorts } from './ports.ts';
 import type { Signal } from './signals/signal.ts';
-import { OUTCOME_RANK, stricter, type Decision, type Finding, type Outcome, type RawFinding, type RiskContext } from './types.ts';
+import { stricter, type Decision, type Finding, type Outcome, type RawFinding, type RiskContext } from './types.ts';
 
 export const ACR_1FA = 'urn:wardgate:acr:1fa';
 export const ACR_PHR = 'phr';
@@ -91,54 +91,38 @@ export async function evaluate(context: RiskContext, policy: VersionedPolicy, po
 export function decide(said: readonly RawFinding[], context: DecisionContext, policy: VersionedPolicy, decisionId: string): Decision {
   const document = policy.document;
   const findings: Finding[] = [];
-  const determiningRules: string[] = [];
-  let outcome: Outcome = 'allow';
+  // Every reason for an outcome other than allow, with the outcome it calls for.
+  const reasons: { id: string; outcome: Outcome }[] = [];
   for (const raw of said) {
     if (raw.code.startsWith('signal_error:')) {
       const id = raw.code.slice('signal_error:'.length) as SignalId;
       const { failureMode } = signalSettingsOf(document, id);
       findings.push({ code: raw.code, points: 0, details: { error: raw.details.error, failureMode } });
-      outcome = stricter(outcome, failureMode);
-      determiningRules.push(`failure_mode:${id}`);
+      reasons.push({ id: `failure_mode:${id}`, outcome: failureMode });
       continue;
     }
     findings.push({ code: raw.code, points: document.weights[raw.code as keyof Policy['weights']] ?? 0, details: raw.details });
   }
   const score = findings.reduce((sum, f) => sum + f.points, 0);
-  if (score >= document.thresholds.deny) {
-    outcome = stricter(outcome, 'deny');
-    determiningRules.push('threshold:deny');
-  } else if (score >= document.thresholds.stepUp) {
-    outcome = stricter(outcome, 'step_up');
-    determiningRules.push('threshold:stepUp');
-  }
+  if (score >= document.thresholds.deny) reasons.push({ id: 'threshold:deny', outcome: 'deny' });
+  else if (score >= document.thresholds.stepUp) reasons.push({ id: 'threshold:stepUp', outcome: 'step_up' });
 
   const state = { codes: new Set(findings.map((f) => f.code as string)), score, context };
-  const matching = (document.rules as Rule[]).filter((rule) => matches(rule.when, state));
-  for (const rule of matching.filter((r) => r.mode === 'enforce')) {
-    outcome = stricter(outcome, rule.outcome);
-    determiningRules.push(`rule:${rule.id}`);
-  }
+  const matching = document.rules.filter((rule) => matches(rule.when, state));
+  for (const rule of matching) if (rule.mode === 'enforce') reasons.push({ id: `rule:${rule.id}`, outcome: rule.outcome });
+  const outcome = reasons.reduce<Outcome>((strictest, reason) => stricter(strictest, reason.outcome), 'allow');
   // Report-only rules are judged against the outcome every enforced rule produced, whatever their order.
   const reportOnly: Decision['reportOnly'] = matching
     .filter((r) => r.mode === 'report_only')
     .map((rule) => ({ rule: rule.id, wouldBe: stricter(outcome, rule.outcome) }));
-
-  // Only what reached the final outcome determines it: a step-up threshold under a deny rule does not.
-  const determining = determiningRules.filter((d) => {
-    if (d.startsWith('rule:')) return (document.rules.find((r) => `rule:${r.id}` === d)?.outcome ?? 'allow') === outcome;
-    if (d === 'threshold:deny') return outcome === 'deny';
-    if (d === 'threshold:stepUp') return outcome === 'step_up';
-    if (d.startsWith('failure_mode:')) return OUTCOME_RANK[signalSettingsOf(document, d.slice('failure_mode:'.length) as SignalId).failureMode] === OUTCOME_RANK[outcome];
-    return true;
-  });
 
   return {
     decisionId,
     outcome,
     score,
     findings,
-    determiningRules: determining,
+    // Only what reached the final outcome determines it: a step-up threshold under a deny rule does not.
+    determiningRules: reasons.filter((reason) => reason.outcome === outcome).map((reason) => reason.id),
     reportOnly,
     requiredAcr: outcome === 'allow' ? ACR_1FA : outcome === 'step_up' ? ACR_PHR : null,
     // allow and step_up can both end in a session (a step-up once the key is verified); deny cannot.

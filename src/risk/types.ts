@@ -75,7 +75,7 @@ export interface Decision {
   policyVersion: number;
 }
 
-export const OUTCOME_RANK: Record<Outcome, number> = { allow: 0, step_up: 1, deny: 2 };
+const OUTCOME_RANK: Record<Outcome, number> = { allow: 0, step_up: 1, deny: 2 };
 
 export function stricter(a: Outcome, b: Outcome): Outcome {
   return OUTCOME_RANK[a] >= OUTCOME_RANK[b] ? a : b;
