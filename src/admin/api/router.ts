@@ -11,7 +11,7 @@ import type { ParameterizedContext } from 'koa';
 import { z } from 'zod';
 import { AppError, isAppError } from '../../errors.ts';
 import type { Logger } from '../../log.ts';
-import type { AdminAuth, Principal } from './auth.ts';
+import type { AdminAuth } from './auth.ts';
 import { buildOpenApi } from './openapi.ts';
 import { RawBody, type Call, type Operation } from './operation.ts';
 import { asUnprocessable, parseOrThrow } from './validation.ts';
@@ -23,9 +23,9 @@ const empty = z.object({}).strict();
 
 /** Validates an operation's input and runs it; errors come out as AppErrors with 422 for input. */
 async function run(op: Operation, raw: { params: unknown; query: unknown; body: unknown }, call: Call): Promise<unknown> {
-  const params = parseOrThrow(op.params ?? empty, raw.params, 'path', '');
-  const query = parseOrThrow(op.query ?? empty, raw.query, 'query', '');
-  const body = op.body ? parseOrThrow(op.body, raw.body, 'body', '') : undefined;
+  const params = parseOrThrow(op.params ?? empty, raw.params, 'path');
+  const query = parseOrThrow(op.query ?? empty, raw.query, 'query');
+  const body = op.body ? parseOrThrow(op.body, raw.body, 'body') : undefined;
   try {
     return await op.handle({ params, query, body } as never, call);
   } catch (error) {
@@ -127,8 +127,6 @@ export function createAdminApi(deps: { operations: Operation[]; auth: AdminAuth;
 
   return {
     middleware,
-    router,
-    document,
     operations: deps.operations,
     /** Runs an operation for the console, validated exactly as over HTTP. */
     invoke(id: string, input: { params?: unknown; query?: unknown; body?: unknown }, call: Call): Promise<unknown> {
@@ -140,7 +138,6 @@ export function createAdminApi(deps: { operations: Operation[]; auth: AdminAuth;
 }
 
 export type AdminApi = ReturnType<typeof createAdminApi>;
-export type { Principal };
 
 /** Query-string helpers shared by the list operations. */
 export const queryDate = z.iso.datetime({ offset: true }).transform((v) => new Date(v));

@@ -22,12 +22,12 @@ export function pointerOfDotted(path: string): string {
   return path ? pointerOf(path.split('.')) : '';
 }
 
-export function fieldErrors(issues: ReadonlyArray<z.core.$ZodIssue>, prefix = ''): FieldError[] {
+export function fieldErrors(issues: ReadonlyArray<z.core.$ZodIssue>): FieldError[] {
   return issues.flatMap((issue) => {
     if (issue.code === 'unrecognized_keys') {
-      return issue.keys.map((key) => ({ pointer: `${prefix}${pointerOf([...issue.path, key])}`, message: `unknown field "${key}"` }));
+      return issue.keys.map((key) => ({ pointer: pointerOf([...issue.path, key]), message: `unknown field "${key}"` }));
     }
-    return [{ pointer: `${prefix}${pointerOf(issue.path)}`, message: issue.message }];
+    return [{ pointer: pointerOf(issue.path), message: issue.message }];
   });
 }
 
@@ -37,10 +37,10 @@ export function unprocessable(errors: FieldError[], what = 'request'): AppError 
   return new AppError('invalid_input', `The ${what} is not valid: ${description}`, { status: 422, details: { errors } });
 }
 
-export function parseOrThrow<S extends z.ZodType>(schema: S, input: unknown, what: string, prefix = ''): z.output<S> {
+export function parseOrThrow<S extends z.ZodType>(schema: S, input: unknown, what: string): z.output<S> {
   const parsed = schema.safeParse(input);
   if (parsed.success) return parsed.data;
-  throw unprocessable(fieldErrors(parsed.error.issues, prefix), what);
+  throw unprocessable(fieldErrors(parsed.error.issues), what);
 }
 
 /**
