@@ -154,6 +154,23 @@ export function formOf(ctx: ParameterizedContext): Record<string, string> {
   return out;
 }
 
+/** A query parameter as typed; '' when it is absent or repeated. */
+export function queryText(ctx: ParameterizedContext, name: string): string {
+  const value = ctx.query[name];
+  return typeof value === 'string' ? value : '';
+}
+
+/** A paged list's links, its filters kept: the next page (when there is one) and back to the first (when not on it). */
+export function pager(ctx: ParameterizedContext, nextCursor: string | null | undefined): { next?: string; first?: string } {
+  const withCursor = (cursor: string | undefined) => {
+    const params = new URLSearchParams(ctx.querystring);
+    if (cursor) params.set('cursor', cursor);
+    else params.delete('cursor');
+    return `${ctx.path}${params.size ? `?${params}` : ''}`;
+  };
+  return { next: nextCursor ? withCursor(nextCursor) : undefined, first: optional(queryText(ctx, 'cursor')) ? withCursor(undefined) : undefined };
+}
+
 /** A form value as the API wants it: empty → absent, a number when it reads as one, else as typed (the API names what is wrong). */
 export function optional(value: string | undefined): string | undefined {
   const trimmed = value?.trim();

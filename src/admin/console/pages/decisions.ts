@@ -5,38 +5,23 @@
  * Operations: listDecisions, getDecision, listAudit, verifyAudit (exportAudit is linked: the
  * session cookie authorises the download).
  */
-import type { ParameterizedContext } from 'koa';
 import type { PageDeps } from '../routes.ts';
 import { instantOf, OUTCOME_LABELS, when } from '../format.ts';
-import { defined, optional } from '../kit.ts';
+import { defined, optional, pager, queryText } from '../kit.ts';
 import { zonesFor } from './zones.ts';
-
-const text = (ctx: ParameterizedContext, name: string) => (typeof ctx.query[name] === 'string' ? (ctx.query[name] as string) : '');
-
-/** The same page's address with another cursor (the filters kept). */
-const withCursor = (ctx: ParameterizedContext, cursor: string) => {
-  const params = new URLSearchParams(ctx.querystring);
-  params.set('cursor', cursor);
-  return `${ctx.path}?${params}`;
-};
-const withoutCursor = (ctx: ParameterizedContext) => {
-  const params = new URLSearchParams(ctx.querystring);
-  params.delete('cursor');
-  return `${ctx.path}${params.size ? `?${params}` : ''}`;
-};
 
 export function decisionPages({ router, kit }: PageDeps) {
   router.get('/decisions', async (ctx) => {
-    const reference = text(ctx, 'reference').trim();
+    const reference = queryText(ctx, 'reference').trim();
     if (reference) return ctx.redirect(`/admin/decisions/${encodeURIComponent(reference)}`);
     const { zone, zones } = await zonesFor(kit, ctx, ctx.query.zone);
-    const filters = { username: text(ctx, 'username'), outcome: text(ctx, 'outcome'), from: text(ctx, 'from'), to: text(ctx, 'to'), zone };
+    const filters = { username: queryText(ctx, 'username'), outcome: queryText(ctx, 'outcome'), from: queryText(ctx, 'from'), to: queryText(ctx, 'to'), zone };
     const query = defined({
       username: optional(filters.username),
       outcome: optional(filters.outcome),
       from: instantOf(filters.from, zone),
       to: instantOf(filters.to, zone),
-      cursor: optional(text(ctx, 'cursor')),
+      cursor: optional(queryText(ctx, 'cursor')),
       limit: '25',
     });
     const found = await kit.attempt<{ items: Array<Record<string, unknown>>; nextCursor: string | null }>(ctx, 'listDecisions', { query });
@@ -50,8 +35,7 @@ export function decisionPages({ router, kit }: PageDeps) {
         zones,
         decisions: found.ok ? found.value.items : [],
         failure: found.ok ? undefined : found,
-        next: found.ok && found.value.nextCursor ? withCursor(ctx, found.value.nextCursor) : undefined,
-        first: query.cursor ? withoutCursor(ctx) : undefined,
+        ...pager(ctx, found.ok ? found.value.nextCursor : null),
         outcomes: OUTCOME_LABELS,
         when,
       },
@@ -68,9 +52,9 @@ export function decisionPages({ router, kit }: PageDeps) {
 
   router.get('/audit', async (ctx) => {
     const { zone, zones } = await zonesFor(kit, ctx, ctx.query.zone);
-    const filters = { type: text(ctx, 'type'), actor: text(ctx, 'actor'), subject: text(ctx, 'subject'), from: text(ctx, 'from'), to: text(ctx, 'to'), zone };
+    const filters = { type: queryText(ctx, 'type'), actor: queryText(ctx, 'actor'), subject: queryText(ctx, 'subject'), from: queryText(ctx, 'from'), to: queryText(ctx, 'to'), zone };
     const window = defined({ from: instantOf(filters.from, zone), to: instantOf(filters.to, zone) });
-    const query = defined({ type: optional(filters.type), actor: optional(filters.actor), subject: optional(filters.subject), ...window, cursor: optional(text(ctx, 'cursor')), limit: '50' });
+    const query = defined({ type: optional(filters.type), actor: optional(filters.actor), subject: optional(filters.subject), ...window, cursor: optional(queryText(ctx, 'cursor')), limit: '50' });
     const [found, verification] = await Promise.all([
       kit.attempt<{ items: Array<Record<string, unknown>>; nextCursor: string | null }>(ctx, 'listAudit', { query }),
       kit.invoke<{ valid: boolean; checked: number; firstBrokenId?: number }>(ctx, 'verifyAudit'),
@@ -86,8 +70,7 @@ export function decisionPages({ router, kit }: PageDeps) {
         zones,
         entries: found.ok ? found.value.items : [],
         failure: found.ok ? undefined : found,
-        next: found.ok && found.value.nextCursor ? withCursor(ctx, found.value.nextCursor) : undefined,
-        first: query.cursor ? withoutCursor(ctx) : undefined,
+        ...pager(ctx, found.ok ? found.value.nextCursor : null),
         verification,
         fhir: exportQuery('fhir'),
         ndjson: exportQuery('ndjson'),

@@ -8,7 +8,7 @@ import type { ParameterizedContext } from 'koa';
 import { DateTime } from 'luxon';
 import type { PageDeps } from '../routes.ts';
 import { dayBounds, today } from '../format.ts';
-import { defined, formOf, optional, type Failure } from '../kit.ts';
+import { defined, formOf, optional, queryText, type Failure } from '../kit.ts';
 import type { z } from 'zod';
 import type { shiftSchema } from '../../api/resources/shifts.ts';
 import type { siteSchema } from '../../api/resources/sites.ts';
@@ -32,13 +32,13 @@ export function shiftPages({ router, kit, form, documentForm }: PageDeps) {
     status = 200,
   ) => {
     const { items: sites } = await kit.invoke<{ items: Site[] }>(ctx, 'listSites');
-    const asked = extra.siteId ?? (typeof ctx.query.siteId === 'string' ? ctx.query.siteId : '');
+    const asked = extra.siteId ?? queryText(ctx, 'siteId');
     const site = sites.find((s) => s.id === asked) ?? sites[0];
     const zone = site?.timezone ?? 'UTC';
-    const askedDay = extra.day ?? (typeof ctx.query.day === 'string' ? ctx.query.day : '');
+    const askedDay = extra.day ?? queryText(ctx, 'day');
     const day = dayBounds(askedDay, zone) ? askedDay : today(zone);
     const bounds = dayBounds(day, zone)!;
-    const username = typeof ctx.query.username === 'string' ? ctx.query.username.trim() : '';
+    const username = queryText(ctx, 'username').trim();
     const found = site
       ? await kit.attempt<{ items: Shift[] }>(ctx, 'listShifts', { query: defined({ siteId: site.id, from: bounds.from, to: bounds.to, username: optional(username) }) })
       : undefined;

@@ -8,7 +8,7 @@
 import type { ParameterizedContext } from 'koa';
 import type { PageDeps } from '../routes.ts';
 import { findingLabel, instantOf, localInput, OUTCOME_LABELS, when } from '../format.ts';
-import { defined, documentField, failure, formOf, optional, type Failure } from '../kit.ts';
+import { defined, documentField, failure, formOf, optional, queryText, type Failure } from '../kit.ts';
 import { zonesFor } from './zones.ts';
 import { STATUS_LABELS } from './terminals.ts';
 
@@ -63,7 +63,7 @@ export function simulatorPages({ router, kit, form, documentForm }: PageDeps) {
   };
 
   router.get('/simulator', async (ctx) => {
-    const q = (name: string) => (typeof ctx.query[name] === 'string' ? (ctx.query[name] as string) : '');
+    const q = (name: string) => queryText(ctx, name);
     await simulatorPage(ctx, { username: q('username'), ip: q('ip'), userAgent: q('userAgent') || ctx.get('user-agent'), at: '', terminalId: q('terminalId'), clientId: q('clientId'), acrValues: '', policy: '', zone: q('zone') });
   });
 

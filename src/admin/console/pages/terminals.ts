@@ -7,7 +7,7 @@
 import type { ParameterizedContext } from 'koa';
 import type { PageDeps } from '../routes.ts';
 import { when } from '../format.ts';
-import { defined, formOf, optional, type Failure } from '../kit.ts';
+import { defined, formOf, optional, queryText, type Failure } from '../kit.ts';
 import { qrSvg } from '../qr.ts';
 import type { z } from 'zod';
 import type { pendingTerminalSchema, terminalSchema } from '../../api/resources/terminals.ts';
@@ -20,8 +20,8 @@ export const STATUS_LABELS: Record<string, string> = { pending: 'Waiting for enr
 
 export function terminalPages({ router, kit, form }: PageDeps) {
   const page = async (ctx: ParameterizedContext, extra: { values?: Record<string, unknown>; failure?: Failure; created?: Pending & { qr: string } } = {}, status = 200) => {
-    const siteId = typeof ctx.query.siteId === 'string' ? ctx.query.siteId : '';
-    const state = typeof ctx.query.status === 'string' ? ctx.query.status : '';
+    const siteId = queryText(ctx, 'siteId');
+    const state = queryText(ctx, 'status');
     const [{ items: sites }, found] = await Promise.all([
       kit.invoke<{ items: Array<{ id: string; name: string }> }>(ctx, 'listSites'),
       kit.attempt<{ items: Terminal[] }>(ctx, 'listTerminals', { query: defined({ siteId: optional(siteId), status: optional(state) }) }),

@@ -7,7 +7,7 @@
 import type { ParameterizedContext } from 'koa';
 import type { PageDeps } from '../routes.ts';
 import { when } from '../format.ts';
-import { defined, formOf, optional, type Failure } from '../kit.ts';
+import { defined, formOf, optional, pager, queryText, type Failure } from '../kit.ts';
 import { qrSvg } from '../qr.ts';
 import type { z } from 'zod';
 import type { userSchema } from '../../api/resources/users.ts';
@@ -21,13 +21,9 @@ const rolesOf = (value: string | undefined) => (value ?? '').split(/[\s,]+/).map
 
 export function userPages({ router, kit, form }: PageDeps) {
   const list = async (ctx: ParameterizedContext, extra: { values?: Record<string, unknown>; failure?: Failure } = {}, status = 200) => {
-    const q = typeof ctx.query.q === 'string' ? ctx.query.q : '';
-    const role = typeof ctx.query.role === 'string' ? ctx.query.role : '';
-    const disabled = typeof ctx.query.disabled === 'string' ? ctx.query.disabled : '';
-    const cursor = typeof ctx.query.cursor === 'string' ? ctx.query.cursor : '';
-    const query = defined({ q: optional(q), role: optional(role), disabled: optional(disabled), cursor: optional(cursor), limit: '25' });
+    const filters = { q: queryText(ctx, 'q'), role: queryText(ctx, 'role'), disabled: queryText(ctx, 'disabled') };
+    const query = defined({ q: optional(filters.q), role: optional(filters.role), disabled: optional(filters.disabled), cursor: optional(queryText(ctx, 'cursor')), limit: '25' });
     const found = await kit.attempt<{ items: User[]; nextCursor: string | null }>(ctx, 'listUsers', { query });
-    const next = found.ok && found.value.nextCursor ? `/admin/users?${new URLSearchParams({ ...defined({ q: optional(q), role: optional(role), disabled: optional(disabled) }), cursor: found.value.nextCursor } as Record<string, string>)}` : undefined;
     kit.render(
       ctx,
       'users',
@@ -36,9 +32,8 @@ export function userPages({ router, kit, form }: PageDeps) {
         nav: 'users',
         users: found.ok ? found.value.items : [],
         searchFailure: found.ok ? undefined : found,
-        filters: { q, role, disabled },
-        paged: Boolean(cursor),
-        next,
+        filters,
+        ...pager(ctx, found.ok ? found.value.nextCursor : null),
         values: extra.values ?? {},
         failure: extra.failure,
         labels: LABELS,
