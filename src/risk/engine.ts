@@ -14,8 +14,9 @@ import type { RiskPorts } from './ports.ts';
 import type { Signal } from './signals/signal.ts';
 import { stricter, type Decision, type Finding, type Outcome, type RawFinding, type RiskContext } from './types.ts';
 
-export const ACR_1FA = 'urn:wardgate:acr:1fa';
-export const ACR_PHR = 'phr';
+/** The acr a decision requires; the same values as oidc/acr.ts, which risk/ may not import. */
+const ACR_1FA = 'urn:wardgate:acr:1fa';
+const ACR_PHR = 'phr';
 
 export interface EvaluateOptions {
   signals: readonly Signal[];
@@ -49,7 +50,7 @@ async function runSignal(signal: Signal, context: RiskContext, ports: RiskPorts,
 /** What the rules and the session lifetime read from a context besides the findings. */
 export type DecisionContext = Pick<RiskContext, 'client' | 'requestedAcr' | 'at'>;
 
-export function matches(condition: Condition, state: { codes: Set<string>; score: number; context: DecisionContext }): boolean {
+function matches(condition: Condition, state: { codes: Set<string>; score: number; context: DecisionContext }): boolean {
   if ('finding' in condition) return state.codes.has(condition.finding);
   if ('scoreAtLeast' in condition) return state.score >= condition.scoreAtLeast;
   if ('clientSensitivity' in condition) return state.context.client.sensitivity === condition.clientSensitivity;
@@ -130,6 +131,3 @@ export function decide(said: readonly RawFinding[], context: DecisionContext, po
     policyVersion: policy.version,
   };
 }
-
-/** The same evaluation, for the admin simulator and replay: the ports given must be read-only. */
-export const simulate = evaluate;
