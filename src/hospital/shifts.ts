@@ -141,10 +141,10 @@ export function createShifts(db: Db, now: () => number = Date.now) {
         return { shift: await detail(row.id), status: 'created' };
       }
       if (await shifts.insertIfAbsent(row)) return { shift: await detail(row.id), status: 'created' };
-      const existing = (await shifts.findByExternalId(data.externalId))!;
+      const existing = (await shifts.find({ externalId: data.externalId }))[0]!;
+      const before = toShift(existing);
       const changed = (Object.keys(wanted) as (keyof typeof wanted)[]).some((k) => existing[k] !== wanted[k]);
-      if (!changed) return { shift: await detail(existing.id), status: 'unchanged' };
-      const before = await detail(existing.id);
+      if (!changed) return { shift: before, status: 'unchanged' };
       await shifts.update(existing.id, { ...wanted, updated_at: at });
       return { shift: await detail(existing.id), status: 'updated', before };
     },

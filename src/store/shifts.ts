@@ -21,6 +21,7 @@ export interface ShiftQuery {
   id?: string;
   userId?: string;
   siteId?: string;
+  externalId?: string;
   /** Shifts that end at or after this instant. */
   from?: number;
   /** Shifts that start at or before this instant. */
@@ -62,9 +63,6 @@ export function createShiftStore(db: Db) {
     async insertIfAbsent(row: ShiftRow): Promise<boolean> {
       const inserted = await table().insert(row).onConflict('external_id').ignore().returning('id');
       return inserted.length === 1;
-    },
-    async findByExternalId(externalId: string): Promise<ShiftRow | undefined> {
-      return table().where({ external_id: externalId }).first();
     },
     async update(id: string, changes: Partial<Omit<ShiftRow, 'id' | 'created_at'>>): Promise<number> {
       return table().where({ id }).update(changes);
@@ -131,6 +129,7 @@ export function createShiftStore(db: Db) {
       if (query.id !== undefined) q.where('sh.id', query.id);
       if (query.userId !== undefined) q.where('sh.user_id', query.userId);
       if (query.siteId !== undefined) q.where('sh.site_id', query.siteId);
+      if (query.externalId !== undefined) q.where('sh.external_id', query.externalId);
       if (query.from !== undefined) q.where('sh.ends_at', '>=', query.from);
       if (query.to !== undefined) q.where('sh.starts_at', '<=', query.to);
       return q;
