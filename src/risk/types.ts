@@ -2,31 +2,12 @@
  * The vocabulary of the risk engine: what a sign-in looks like (RiskContext), what a signal says
  * about it (Finding), and what the engine decides (Decision). Plain data, no framework.
  */
+import type { WeightedCode } from './policy.ts';
 
 export type Outcome = 'allow' | 'step_up' | 'deny';
 
-/** Stable finding codes. Points come from the policy's weights, never from the signal. */
-export type FindingCode =
-  | 'on_shift'
-  | 'off_shift'
-  | 'near_shift_edge'
-  | 'known_terminal'
-  | 'unknown_device'
-  | 'on_premises'
-  | 'remote'
-  | 'country_not_allowed'
-  | 'impossible_travel'
-  | 'location_unknown'
-  | 'outdated_browser'
-  | 'unsupported_os'
-  | 'automation_client'
-  | 'new_device'
-  | 'repeated_failures'
-  | 'ip_failures'
-  | 'password_spraying'
-  | 'sensitive_app'
-  | 'phr_requested'
-  | `signal_error:${string}`;
+/** Stable finding codes (the weighted ones are listed in policy.ts). Points come from the policy's weights, never from the signal. */
+export type FindingCode = WeightedCode | `signal_error:${string}`;
 
 export interface Finding {
   code: FindingCode;
