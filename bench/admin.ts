@@ -198,6 +198,25 @@ function rotaTime(ms: number, site: BenchSite): string {
   return site.rotaSystem ? formatLocal(ms, site.timezone) : DateTime.fromMillis(ms, { zone: site.timezone }).toFormat('yyyy-MM-dd HH:mm');
 }
 
+/**
+ * The files the import is timed with: the rota, the rota with every end 30 minutes later, and the
+ * rota with 3 bad rows (an unknown person, a date that does not exist, an end before its start).
+ * Made once for every database, before any request (writing them takes seconds of synchronous work).
+ */
+function rotaFiles(rota: readonly RotaShift[]) {
+  const n = rota.length;
+  const late = rota[Math.floor((5 * n) / 6)]!;
+  return {
+    original: rotaCsv(rota),
+    moved: rotaCsv(rota, 30 * MINUTE),
+    bad: rotaCsv(rota, 0, new Map([
+      [Math.floor(n / 6), { username: 'nobody.here' }],
+      [Math.floor(n / 2), { start: '2026-02-30 07:00' }],
+      [Math.floor((5 * n) / 6), { end: rotaTime(late.start - HOUR, SITES[late.site]!) }],
+    ])),
+  };
+}
+
 /** The rota as CSV; `endShift` moves every end, `bad` replaces cells of some rows (by index). */
 function rotaCsv(rota: readonly RotaShift[], endShift = 0, bad: ReadonlyMap<number, Partial<Record<'username' | 'start' | 'end', string>>> = new Map()): string {
   const lines = ['username,site_id,start,end,kind,external_id'];
@@ -413,7 +432,7 @@ function printTable(version: string, lines: readonly Line[]): void {
   }
 }
 
-async function benchDatabase(target: BenchDatabase, rota: readonly RotaShift[], anchor: number): Promise<Result> {
+async function benchDatabase(target: BenchDatabase, rota: readonly RotaShift[], files: ReturnType<typeof rotaFiles>, anchor: number): Promise<Result> {
   const config = loadConfig({
     NODE_ENV: 'test',
     PORT: '0',
@@ -491,13 +510,7 @@ async function benchDatabase(target: BenchDatabase, rota: readonly RotaShift[], 
       return ms;
     };
     const n = rota.length;
-    const original = rotaCsv(rota);
-    const moved = rotaCsv(rota, 30 * MINUTE);
-    const bad = rotaCsv(rota, 0, new Map([
-      [Math.floor(n / 6), { username: 'nobody.here' }],
-      [Math.floor(n / 2), { start: '2026-02-30 07:00' }],
-      [Math.floor((5 * n) / 6), { end: rotaTime(rota[Math.floor((5 * n) / 6)]!.start - HOUR, SITES[rota[Math.floor((5 * n) / 6)]!.site]!) }],
-    ]));
+    const { original, moved, bad } = files;
     const size = `${count(n)} rows, ${bytes(Buffer.byteLength(original))}`;
     line(`POST /shifts/import, first (all created)`, [await importCsv(original, { created: n, updated: 0, unchanged: 0 })], size);
     const unchanged: number[] = [];
@@ -610,6 +623,7 @@ console.log(`Wardgate admin API benchmark: ${count(USERS * 30)}-row rota, ${coun
 console.log(`Node ${process.version}, ${os.cpus().length} × ${os.cpus()[0]?.model ?? 'cpu'}, ${os.platform()} ${os.release()}, ${new Date().toISOString()}, load average ${load()}`);
 const anchor = Date.now();
 const rota = generateRota(anchor);
+const files = rotaFiles(rota);
 const results: Result[] = [];
 for (const kind of ['sqlite', 'postgres'] as const) {
   if (options.db !== 'both' && options.db !== kind) continue;
@@ -620,7 +634,7 @@ for (const kind of ['sqlite', 'postgres'] as const) {
   process.once('SIGINT', interrupted);
   try {
     const t0 = process.hrtime.bigint();
-    results.push(await benchDatabase(target, rota, anchor));
+    results.push(await benchDatabase(target, rota, files, anchor));
     console.log(`(${kind} done in ${(elapsedMs(t0) / 1000).toFixed(0)} s)`);
   } finally {
     process.off('SIGINT', interrupted);
