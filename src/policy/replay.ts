@@ -84,10 +84,10 @@ export function recordedDecision(row: DecisionRow): RecordedDecision {
   };
 }
 
-/** The recorded findings decided again under `policy`, by the engine's own rules. */
+/** The recorded findings decided again under `policy`, by the engine's own rules (their recorded points are not read). */
 export function decideAgain(recorded: RecordedDecision, policy: VersionedPolicy): Decision {
   return decide(
-    recorded.findings.map((f) => ({ code: f.code, details: f.details })),
+    recorded.findings,
     { client: { id: recorded.clientId, sensitivity: recorded.clientSensitivity }, requestedAcr: recorded.requestedAcr, at: recorded.at },
     policy,
     recorded.id,
