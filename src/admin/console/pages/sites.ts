@@ -55,11 +55,8 @@ export function sitePages({ router, kit, form }: PageDeps) {
     kit.redirect(ctx, `/admin/sites/${encodeURIComponent(result.value.id)}`, `Site "${result.value.name}" created with ${result.value.networks.length} network${result.value.networks.length === 1 ? '' : 's'}.`);
   });
 
-  const found = async (ctx: ParameterizedContext) => {
-    const result = await kit.attempt<Site>(ctx, 'getSite', { params: { id: ctx.params.id } });
-    if (!result.ok) return ctx.throw(result.status, result.message);
-    return result.value;
-  };
+  /** The site the path names; an unknown one is the error page's 404. */
+  const found = (ctx: ParameterizedContext) => kit.invoke<Site>(ctx, 'getSite', { params: { id: ctx.params.id } });
 
   router.get('/sites/:id', async (ctx) => edit(ctx, await found(ctx)));
 

@@ -58,11 +58,8 @@ export function terminalPages({ router, kit, form }: PageDeps) {
     await page(ctx, { created: { ...result.value, qr: await qrSvg(result.value.enrollmentUrl, `Enrollment link of ${result.value.name} as a QR code`) } });
   });
 
-  const found = async (ctx: ParameterizedContext) => {
-    const result = await kit.attempt<Terminal>(ctx, 'getTerminal', { params: { id: ctx.params.id } });
-    if (!result.ok) return ctx.throw(result.status, result.message);
-    return result.value;
-  };
+  /** The terminal the path names; an unknown one is the error page's 404. */
+  const found = (ctx: ParameterizedContext) => kit.invoke<Terminal>(ctx, 'getTerminal', { params: { id: ctx.params.id } });
 
   router.get('/terminals/:id/revoke', async (ctx) => {
     const terminal = await found(ctx);

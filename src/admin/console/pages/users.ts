@@ -59,11 +59,8 @@ export function userPages({ router, kit, form }: PageDeps) {
     kit.redirect(ctx, `/admin/users/${encodeURIComponent(result.value.id)}`, `${result.value.displayName} (${result.value.username}) created.${result.value.hasPassword ? '' : ' Without a password, they sign in with a security key only: send them an enrollment link.'}`);
   });
 
-  const found = async (ctx: ParameterizedContext) => {
-    const result = await kit.attempt<User>(ctx, 'getUser', { params: { id: ctx.params.id } });
-    if (!result.ok) return ctx.throw(result.status, result.message);
-    return result.value;
-  };
+  /** The user the path names; an unknown one is the error page's 404. */
+  const found = (ctx: ParameterizedContext) => kit.invoke<User>(ctx, 'getUser', { params: { id: ctx.params.id } });
 
   const show = (ctx: ParameterizedContext, user: User, extra: { values?: Record<string, unknown>; failure?: Failure; link?: { url: string; expiresAt: string; qr: string } } = {}, status = 200) =>
     kit.render(
