@@ -26,6 +26,7 @@ import { policySchema, type VersionedPolicy } from '../risk/policy.ts';
 import type { TerminalInfo } from '../risk/ports.ts';
 import type { Decision, Finding, Outcome, RiskContext } from '../risk/types.ts';
 import type { Assessor } from './assessor.ts';
+import { requestedAcrOf } from './context.ts';
 
 /** The app a simulation assumes when none is named: standard sensitivity, an id no app can have. */
 export const DEFAULT_SIMULATION_CLIENT = { id: '(simulation)', sensitivity: 'standard' } as const;
@@ -109,7 +110,8 @@ export async function explainContextFor(findings: readonly Finding[], person: st
   return { ...(person ? { person } : {}), sites: Object.fromEntries(named.filter((entry): entry is readonly [string, string] => typeof entry[1] === 'string')) };
 }
 
-const acrList = (v: SimulationRequest['acrValues']) => [...new Set(typeof v === 'string' ? v.split(' ').filter(Boolean) : (v ?? []))];
+/** A string is read as a real sign-in reads acr_values; a list is taken as it is. */
+const acrList = (v: SimulationRequest['acrValues']) => (typeof v === 'string' ? requestedAcrOf({ acr_values: v }) : [...new Set(v ?? [])]);
 
 export function createSimulator(deps: SimulatorDeps) {
   return {
