@@ -142,3 +142,15 @@ export type AdminApi = ReturnType<typeof createAdminApi>;
 /** Query-string helpers shared by the list operations. */
 export const queryDate = z.iso.datetime({ offset: true }).transform((v) => new Date(v));
 export const pageLimit = z.coerce.number().int().min(1).max(500).default(50);
+
+/** The fields of a [from, to) window in a query, and its check (422 at /to unless to is after from). */
+export const windowQuery = {
+  from: queryDate.optional().meta({ description: 'Inclusive, ISO 8601 with an offset' }),
+  to: queryDate.optional().meta({ description: 'Exclusive, ISO 8601 with an offset' }),
+};
+
+export function checkWindow(window: { from?: Date; to?: Date }): void {
+  if (window.from && window.to && window.from >= window.to) {
+    throw new AppError('invalid_input', 'to: must be after from', { details: { issues: [{ path: 'to', message: 'must be after from' }] } });
+  }
+}

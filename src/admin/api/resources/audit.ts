@@ -13,7 +13,7 @@ import { explain } from '../../../risk/explain.ts';
 import type { AuditFilter, AuditListRow } from '../../../store/audit-log.ts';
 import type { AdminDeps } from '../deps.ts';
 import { operation, RawBody } from '../operation.ts';
-import { pageLimit, queryDate } from '../router.ts';
+import { checkWindow, pageLimit, windowQuery } from '../router.ts';
 import { decisionOfRow, siteNames } from './decisions.ts';
 
 /** The most entries one export answers with. */
@@ -35,9 +35,6 @@ export const auditEntrySchema = z
 
 const TYPE_PATTERN = /^[a-z0-9_.]+\*?$/;
 
-const from = queryDate.optional().meta({ description: 'Inclusive, ISO 8601 with an offset' });
-const to = queryDate.optional().meta({ description: 'Exclusive, ISO 8601 with an offset' });
-
 const listQuery = z
   .object({
     type: z
@@ -48,8 +45,7 @@ const listQuery = z
       .meta({ description: 'An entry type exactly (admin.site.update), or a prefix: ending in "." or "*" (admin. or admin.*, webauthn.*)' }),
     actor: z.string().min(1).max(255).optional().meta({ description: 'The actor column as stored (user id, client:<id>, cli:<account>), or a username' }),
     subject: z.string().min(1).max(255).optional(),
-    from,
-    to,
+    ...windowQuery,
     limit: pageLimit,
     cursor: z.string().regex(/^[1-9][0-9]{0,17}$/, 'not a cursor this API gave out; use nextCursor of the previous page').optional().meta({ description: 'nextCursor of the previous page' }),
   })
@@ -58,8 +54,7 @@ const listQuery = z
 const exportQuery = z
   .object({
     format: z.enum(['fhir', 'ndjson']).default('fhir').meta({ description: 'fhir: one FHIR R4 Bundle (application/fhir+json); ndjson: one FHIR AuditEvent per line (application/x-ndjson)' }),
-    from,
-    to,
+    ...windowQuery,
     after: z.coerce.number().int().min(0).optional().meta({ description: 'Only entries after this audit id (a SIEM collecting incrementally)' }),
     max: z.coerce.number().int().min(1).max(EXPORT_MAX).default(EXPORT_MAX).meta({ description: `Refuse (422) rather than answer with more entries than this; at most ${EXPORT_MAX}` }),
   })
@@ -74,12 +69,6 @@ const bundleSchema = z
     entry: z.array(z.object({ fullUrl: z.string(), resource: z.record(z.string(), z.unknown()).meta({ description: 'A FHIR R4 AuditEvent' }) })),
   })
   .meta({ id: 'AuditEventBundle', description: 'A FHIR R4 Bundle (collection) of AuditEvent resources in chain order. With format=ndjson the same AuditEvents come one per line as application/x-ndjson.' });
-
-function checkWindow(window: { from?: Date; to?: Date }) {
-  if (window.from && window.to && window.from >= window.to) {
-    throw new AppError('invalid_input', 'to: must be after from', { details: { issues: [{ path: 'to', message: 'must be after from' }] } });
-  }
-}
 
 const typeFilter = (type: string | undefined): Pick<AuditFilter, 'type' | 'typePrefix'> => {
   if (type === undefined) return {};

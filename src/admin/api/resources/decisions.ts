@@ -10,7 +10,7 @@ import type { Decision, Finding } from '../../../risk/types.ts';
 import type { DecisionRow } from '../../../store/decisions.ts';
 import type { AdminDeps } from '../deps.ts';
 import { operation } from '../operation.ts';
-import { pageLimit, queryDate } from '../router.ts';
+import { checkWindow, pageLimit, windowQuery } from '../router.ts';
 
 const outcomeSchema = z.enum(['allow', 'step_up', 'deny']);
 
@@ -62,8 +62,7 @@ const listQuery = z
     outcome: outcomeSchema.optional(),
     phase: z.enum(['pre_password', 'password', 'session']).optional(),
     clientId: z.string().min(1).max(255).optional().meta({ description: 'The relying app' }),
-    from: queryDate.optional().meta({ description: 'Inclusive, ISO 8601 with an offset' }),
-    to: queryDate.optional().meta({ description: 'Exclusive, ISO 8601 with an offset' }),
+    ...windowQuery,
     limit: pageLimit,
     cursor: z.string().max(200).optional().meta({ description: 'nextCursor of the previous page' }),
   })
@@ -156,9 +155,7 @@ export function decisionOperations(deps: AdminDeps) {
         schema: z.object({ items: z.array(decisionSchema), nextCursor: z.string().nullable() }),
       },
       handle: async ({ query }) => {
-        if (query.from && query.to && query.from >= query.to) {
-          throw new AppError('invalid_input', 'to: must be after from', { details: { issues: [{ path: 'to', message: 'must be after from' }] } });
-        }
+        checkWindow(query);
         const before = query.cursor ? decodeCursor(query.cursor) : undefined;
         // By the account when the username is known (its decisions keep the user id), else as recorded.
         const user = query.username ? await deps.accounts.findByUsername(query.username) : undefined;
