@@ -11,7 +11,9 @@ import { DEFAULT_POLICY, policySchema, type Policy, type PolicyInput, type Signa
 import type { RiskPorts } from '../../../src/risk/ports.ts';
 import type { Signal } from '../../../src/risk/signals/signal.ts';
 import type { Decision, RawFinding, RiskContext } from '../../../src/risk/types.ts';
+import { decisionRow } from '../../../src/signin/assessor.ts';
 import type { DecisionRow } from '../../../src/store/decisions.ts';
+import { fakePorts } from '../risk/signals/fake-ports.ts';
 
 const AT = new Date('2026-11-29T09:00:00Z');
 const context: RiskContext = {
@@ -28,15 +30,7 @@ const draft = (changes: Partial<PolicyInput> = {}): Policy => policySchema.parse
 const signal = (id: SignalId, findings: RawFinding[] | (() => Promise<RawFinding[]>)): Signal => ({ id, needsUser: false, evaluate: typeof findings === 'function' ? findings : async () => findings });
 
 /** A decision as the assessor stores it. */
-function row(decision: Decision, ctx: RiskContext, extra: Partial<DecisionRow> = {}): DecisionRow {
-  return {
-    id: decision.decisionId, at: ctx.at.getTime(), phase: 'password', user_id: ctx.user?.id ?? null, username: ctx.user?.username ?? null,
-    client_id: ctx.client.id, outcome: decision.outcome, score: decision.score, findings: JSON.stringify(decision.findings),
-    determining_rules: JSON.stringify(decision.determiningRules), report_only: JSON.stringify(decision.reportOnly), required_acr: decision.requiredAcr,
-    session_lifetime: decision.sessionLifetime, policy_version: decision.policyVersion, ip: ctx.ip, country: null, terminal_id: null, user_agent: null,
-    client_sensitivity: ctx.client.sensitivity, requested_acr: JSON.stringify(ctx.requestedAcr), ...extra,
-  };
-}
+const row = (decision: Decision, ctx: RiskContext, extra: Partial<DecisionRow> = {}): DecisionRow => ({ ...decisionRow(decision, ctx, 'password', fakePorts()), ...extra });
 
 const SCENARIOS: Array<{ name: string; signals: Signal[]; ctx?: Partial<RiskContext> }> = [
   { name: 'trusted', signals: [signal('shift', [{ code: 'on_shift', details: { shiftEnd: '2026-11-29T17:00:00.000Z' } }]), signal('terminal', [{ code: 'known_terminal', details: {} }])] },
