@@ -41,11 +41,9 @@ export function when(value: string | number | Date | null | undefined, zone = 'U
   return `${local.toFormat('d LLL yyyy HH:mm')} ${zone === 'UTC' ? 'UTC' : local.offsetNameShort ?? local.toFormat('ZZ')}`;
 }
 
-/** The value of a `datetime-local` field showing `value` in `zone`. */
-export function localInput(value: string | number | Date | null | undefined, zone = 'UTC'): string {
-  if (value === null || value === undefined || value === '') return '';
-  const dt = typeof value === 'number' ? DateTime.fromMillis(value) : value instanceof Date ? DateTime.fromJSDate(value) : DateTime.fromISO(value);
-  return dt.isValid ? dt.setZone(zone).toFormat("yyyy-LL-dd'T'HH:mm") : '';
+/** The value of a `datetime-local` field showing the instant `ms` in `zone`. */
+export function localInput(ms: number, zone = 'UTC'): string {
+  return DateTime.fromMillis(ms, { zone }).toFormat("yyyy-LL-dd'T'HH:mm");
 }
 
 /**
@@ -57,11 +55,6 @@ export function instantOf(value: string | undefined, zone = 'UTC'): string | und
   if (!trimmed) return undefined;
   const dt = DateTime.fromISO(trimmed, { zone });
   return dt.isValid ? dt.toISO({ suppressMilliseconds: true })! : trimmed;
-}
-
-/** A valid IANA zone, or UTC. */
-export function zoneOr(zone: string | undefined, fallback = 'UTC'): string {
-  return zone && DateTime.local().setZone(zone).isValid ? zone : fallback;
 }
 
 /** Today's date (yyyy-mm-dd) in `zone`. */

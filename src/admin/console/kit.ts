@@ -12,7 +12,7 @@ import type { Principal } from '../api/auth.ts';
 import type { AdminApi } from '../api/router.ts';
 import type { Call } from '../api/operation.ts';
 
-export const NOTICE_COOKIE = 'wardgate_admin_notice';
+const NOTICE_COOKIE = 'wardgate_admin_notice';
 
 /** One error the API named: a JSON pointer into the body (or query) and its message. */
 export interface FieldError {
@@ -63,16 +63,10 @@ export const documentField = (name: string): FieldOf => (pointer) => {
 
 export function createKit(deps: { views: Views; adminApi: AdminApi; secureCookies: boolean; signOut: string }) {
   const noticeCookie = { httpOnly: true, sameSite: 'lax' as const, signed: true, path: '/admin', secure: deps.secureCookies };
-  const operations = new Set(deps.adminApi.operations.map((op) => op.id));
 
   const signed = (ctx: ParameterizedContext): Signed => ctx.state.console as Signed;
 
   return {
-    signed,
-
-    /** Whether an operation exists (the console links only to what the API offers). */
-    has: (id: string) => operations.has(id),
-
     /** A page in the console layout; `nav` marks the current section. */
     render(ctx: ParameterizedContext, view: string, data: Record<string, unknown>, status = 200) {
       const notice = ctx.cookies.get(NOTICE_COOKIE, { signed: true });

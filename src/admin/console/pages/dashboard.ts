@@ -5,7 +5,7 @@
 import type { PageDeps } from '../routes.ts';
 import { findingLabel, OUTCOME_LABELS } from '../format.ts';
 
-export interface DecisionSummary {
+interface DecisionSummary {
   since: string;
   hours: number;
   total: number;

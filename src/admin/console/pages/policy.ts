@@ -20,14 +20,14 @@ type Version = z.output<typeof policyVersionSchema>;
 type VersionSummary = Omit<Version, 'document' | 'activatedAt' | 'activatedBy'>;
 
 /** A setting of the form: where it lives in the document, and how it is typed. */
-export interface Setting {
+interface Setting {
   pointer: string;
   label: string;
   hint?: string;
   kind: 'integer' | 'number' | 'countries';
 }
 
-export const SETTING_GROUPS: Array<{ id: string; legend: string; hint?: string; settings: Setting[] }> = [
+const SETTING_GROUPS: Array<{ id: string; legend: string; hint?: string; settings: Setting[] }> = [
   {
     id: 'thresholds',
     legend: 'Thresholds',

@@ -11,9 +11,13 @@ import { findingLabel, instantOf, localInput, OUTCOME_LABELS, when } from '../fo
 import { defined, documentField, failure, formOf, optional, queryText, type Failure } from '../kit.ts';
 import { zonesFor } from './zones.ts';
 import { STATUS_LABELS } from './terminals.ts';
+import type { z } from 'zod';
+import type { clientSchema } from '../../api/resources/clients.ts';
+
+type Client = z.output<typeof clientSchema>;
 
 /** A draft typed as JSON: the document, or the parse error to show beside the field. */
-export function draftOf(text: string | undefined, field: string): { value?: unknown; error?: Failure } {
+function draftOf(text: string | undefined, field: string): { value?: unknown; error?: Failure } {
   const trimmed = text?.trim();
   if (!trimmed) return {};
   try {
@@ -26,18 +30,14 @@ export function draftOf(text: string | undefined, field: string): { value?: unkn
 const SIM_LABELS = { username: 'Username', ip: 'IP address', userAgent: 'Browser (User-Agent)', at: 'Time', terminalId: 'Terminal', clientId: 'App', acrValues: 'Proof the app asks for', policy: 'Draft policy' };
 const REPLAY_LABELS = { policy: 'Draft policy', from: 'From', to: 'To' };
 
-export function simulatorPages({ router, kit, form, documentForm }: PageDeps) {
-  const activePolicy = async (ctx: ParameterizedContext) => {
-    if (!kit.has('getPolicy')) return '';
-    const active = await kit.invoke<{ document?: unknown; version?: number }>(ctx, 'getPolicy');
-    return JSON.stringify(active.document ?? active, null, 2);
-  };
+export function simulatorPages({ router, kit, documentForm }: PageDeps) {
+  const activePolicy = async (ctx: ParameterizedContext) => JSON.stringify((await kit.invoke<{ document: unknown }>(ctx, 'getPolicy')).document, null, 2);
 
   const simulatorPage = async (ctx: ParameterizedContext, values: Record<string, string>, extra: { failure?: Failure; result?: unknown } = {}, status = 200) => {
     const { zone, zones } = await zonesFor(kit, ctx, values.zone);
-    const [{ items: terminals }, clients] = await Promise.all([
+    const [{ items: terminals }, { items: clients }] = await Promise.all([
       kit.invoke<{ items: Array<{ id: string; name: string; siteId: string; unit: string | null; status: string }> }>(ctx, 'listTerminals'),
-      kit.has('listClients') ? kit.invoke<{ items: Array<Record<string, unknown>> }>(ctx, 'listClients').then((r) => r.items) : Promise.resolve([]),
+      kit.invoke<{ items: Client[] }>(ctx, 'listClients'),
     ]);
     kit.render(
       ctx,
@@ -45,12 +45,11 @@ export function simulatorPages({ router, kit, form, documentForm }: PageDeps) {
       {
         title: 'Simulator',
         nav: 'simulator',
-        scripts: [],
         values: { zone, ...values },
         zones,
         terminals: terminals.filter((t) => t.status !== 'pending'),
         statuses: STATUS_LABELS,
-        clients: clients.map((c) => ({ id: String(c.client_id ?? c.clientId ?? c.id), name: String(c.client_name ?? c.clientName ?? c.client_id ?? c.id) })),
+        clients: clients.map((c) => ({ id: c.client_id, name: c.client_name })),
         failure: extra.failure,
         result: extra.result,
         labels: SIM_LABELS,
@@ -108,6 +107,4 @@ export function simulatorPages({ router, kit, form, documentForm }: PageDeps) {
     if (!result.ok) return replayPage(ctx, values, { failure: result }, result.status);
     await replayPage(ctx, values, { result: result.value });
   });
-
-  void form;
 }

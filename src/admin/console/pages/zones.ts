@@ -5,7 +5,6 @@
  */
 import type { ParameterizedContext } from 'koa';
 import type { Kit } from '../kit.ts';
-import { zoneOr } from '../format.ts';
 
 export async function zonesFor(kit: Kit, ctx: ParameterizedContext, chosen: unknown): Promise<{ zone: string; zones: Array<{ value: string; label: string }> }> {
   const { items } = await kit.invoke<{ items: Array<{ name: string; timezone: string }> }>(ctx, 'listSites');
@@ -13,7 +12,7 @@ export async function zonesFor(kit: Kit, ctx: ParameterizedContext, chosen: unkn
   for (const site of items) names.set(site.timezone, [...(names.get(site.timezone) ?? []), site.name]);
   const zones = [...names].map(([zone, sites]) => ({ value: zone, label: `${zone} (${sites.join(', ')})` }));
   if (!names.has('UTC')) zones.push({ value: 'UTC', label: 'UTC' });
-  const known = new Set(zones.map((z) => z.value));
-  const zone = typeof chosen === 'string' && known.has(chosen) ? chosen : zoneOr(zones[0]?.value);
+  // Sites' timezones are canonical IANA names (checked when a site is saved); UTC is always offered.
+  const zone = typeof chosen === 'string' && zones.some((z) => z.value === chosen) ? chosen : zones[0]!.value;
   return { zone, zones };
 }
