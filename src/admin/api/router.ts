@@ -139,6 +139,9 @@ export function createAdminApi(deps: { operations: Operation[]; auth: AdminAuth;
 
 export type AdminApi = ReturnType<typeof createAdminApi>;
 
+/** The path parameters of an operation on one resource by its id (`/sites/{id}`). */
+export const idParams = z.object({ id: z.string().min(1).max(64) }).strict();
+
 /** Query-string helpers shared by the list operations. */
 export const queryDate = z.iso.datetime({ offset: true }).transform((v) => new Date(v));
 export const pageLimit = z.coerce.number().int().min(1).max(500).default(50);

@@ -10,7 +10,7 @@ import type { Decision, Finding } from '../../../risk/types.ts';
 import type { DecisionRow } from '../../../store/decisions.ts';
 import type { AdminDeps } from '../deps.ts';
 import { operation } from '../operation.ts';
-import { checkWindow, pageLimit, windowQuery } from '../router.ts';
+import { checkWindow, idParams, pageLimit, windowQuery } from '../router.ts';
 
 const outcomeSchema = z.enum(['allow', 'step_up', 'deny']);
 
@@ -67,8 +67,6 @@ const listQuery = z
     cursor: z.string().max(200).optional().meta({ description: 'nextCursor of the previous page' }),
   })
   .strict();
-
-const idParams = z.object({ id: z.string().min(1).max(64) }).strict();
 
 const parse = <T>(json: string, fallback: T): T => {
   try {

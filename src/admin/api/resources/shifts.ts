@@ -8,7 +8,7 @@ import { createRotaImport } from '../../../hospital/rota-import.ts';
 import type { Shift } from '../../../hospital/shifts.ts';
 import type { AdminDeps } from '../deps.ts';
 import { operation } from '../operation.ts';
-import { queryDate } from '../router.ts';
+import { idParams, queryDate } from '../router.ts';
 
 const kind = z.enum(['scheduled', 'on_call']);
 
@@ -63,8 +63,6 @@ const importCounts = z
     unchanged: z.number().int(),
   })
   .meta({ id: 'ShiftImport' });
-
-const idParams = z.object({ id: z.string().min(1).max(64) }).strict();
 
 const CSV_RULES = [
   'The first line is the header: username,site_id,start,end, and optionally kind (scheduled or on_call) and external_id, in any order.',

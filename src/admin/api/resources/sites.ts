@@ -4,6 +4,7 @@ import { AppError } from '../../../errors.ts';
 import { newSiteSchema, siteChangesSchema } from '../../../hospital/sites.ts';
 import type { AdminDeps } from '../deps.ts';
 import { operation } from '../operation.ts';
+import { idParams } from '../router.ts';
 
 export const siteSchema = z
   .object({
@@ -16,8 +17,6 @@ export const siteSchema = z
     networks: z.array(z.string()).meta({ description: 'CIDR ranges, canonical, in address order' }),
   })
   .meta({ id: 'Site' });
-
-const idParams = z.object({ id: z.string().min(1).max(64) }).strict();
 
 export function siteOperations(deps: AdminDeps) {
   const find = async (id: string) => {

@@ -9,6 +9,7 @@ import { AppError } from '../../../errors.ts';
 import { newTerminalSchema, terminalChangesSchema, type PendingTerminal, type Terminal } from '../../../hospital/terminals.ts';
 import type { AdminDeps } from '../deps.ts';
 import { operation } from '../operation.ts';
+import { idParams } from '../router.ts';
 
 const STATUSES = ['pending', 'active', 'revoked'] as const;
 const iso = (d: Date | null) => (d === null ? null : d.toISOString());
@@ -54,8 +55,6 @@ const view = (t: Terminal): TerminalView => ({
 });
 
 const pendingView = (p: PendingTerminal) => ({ ...p, enrollmentExpiresAt: p.enrollmentExpiresAt.toISOString() });
-
-const idParams = z.object({ id: z.string().min(1).max(64) }).strict();
 
 const listQuery = z
   .object({

@@ -12,7 +12,7 @@ import { AppError } from '../../../errors.ts';
 import type { UserRow } from '../../../store/users.ts';
 import type { AdminDeps } from '../deps.ts';
 import { operation } from '../operation.ts';
-import { pageLimit } from '../router.ts';
+import { idParams, pageLimit } from '../router.ts';
 
 export const userSchema = z
   .object({
@@ -30,8 +30,6 @@ export const userSchema = z
   .meta({ id: 'User' });
 
 export type UserView = z.output<typeof userSchema>;
-
-const idParams = z.object({ id: z.string().min(1).max(64) }).strict();
 
 const username = newUserSchema.shape.username.superRefine((value, ctx) => {
   try {
