@@ -46,6 +46,16 @@ export function createDb(database: Database): Db {
   });
 }
 
+/** Rows or ids per statement in bulk reads and writes: far below SQLite's and PostgreSQL's parameter limits. */
+const CHUNK = 1000;
+
+/** `items` in slices of `size`, for a statement per slice rather than one per item. */
+export function chunks<T>(items: readonly T[], size = CHUNK): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
+  return out;
+}
+
 export function isPostgres(db: Db): boolean {
   return db.client.config.client === 'pg';
 }

@@ -1,5 +1,5 @@
 /** Queries for `decisions`: every sign-in decision with its findings, rules and context. */
-import { isPostgres, type Db } from './db.ts';
+import { chunks, isPostgres, type Db } from './db.ts';
 
 export interface DecisionRow {
   id: string;
@@ -81,7 +81,7 @@ export function createDecisionStore(db: Db) {
     /** Decisions by id (for explaining audit entries); unknown ids are left out. */
     async findMany(ids: readonly string[]): Promise<DecisionRow[]> {
       const rows: DecisionRow[] = [];
-      for (let i = 0; i < ids.length; i += 500) rows.push(...(await table().whereIn('id', ids.slice(i, i + 500))));
+      for (const chunk of chunks(ids, 500)) rows.push(...(await table().whereIn('id', chunk)));
       return rows;
     },
 

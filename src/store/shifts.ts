@@ -1,6 +1,6 @@
 /** Queries for `shifts`: who works where and when, in UTC epoch milliseconds. */
 import type { Knex } from 'knex';
-import { isPostgres, type Db } from './db.ts';
+import { chunks, isPostgres, type Db } from './db.ts';
 
 export interface ShiftRow {
   id: string;
@@ -26,15 +26,6 @@ export interface ShiftQuery {
   from?: number;
   /** Shifts that start at or before this instant. */
   to?: number;
-}
-
-/** Rows per statement in bulk reads and writes: far below SQLite's and PostgreSQL's parameter limits. */
-const CHUNK = 1000;
-
-function chunks<T>(items: readonly T[], size = CHUNK): T[][] {
-  const out: T[][] = [];
-  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
-  return out;
 }
 
 /** Every column with its PostgreSQL type, for the array form of a bulk upsert. */
