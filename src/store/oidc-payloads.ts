@@ -1,5 +1,5 @@
 /** Queries for `oidc_payloads`: every oidc-provider artifact (sessions, codes, tokens, grants…). */
-import type { Db } from './db.ts';
+import { chunks, type Db } from './db.ts';
 
 export interface PayloadRow {
   type: string;
@@ -15,6 +15,12 @@ export interface PayloadRow {
 
 export function createPayloadStore(db: Db) {
   const table = () => db<PayloadRow>('oidc_payloads');
+  /** Deletes grants outright: each Grant itself and every code and token issued under it. */
+  const deleteGrants = (grantIds: readonly string[]) =>
+    table()
+      .whereIn('grant_id', [...grantIds])
+      .orWhere((q) => q.where({ type: 'Grant' }).whereIn('id', [...grantIds]))
+      .delete();
   return {
     async upsert(row: PayloadRow): Promise<void> {
       await table().insert(row).onConflict(['type', 'id']).merge(['payload', 'grant_id', 'user_code', 'uid', 'account_id', 'expires_at']);
@@ -43,7 +49,7 @@ export function createPayloadStore(db: Db) {
     },
     /** Revokes a grant outright: the Grant itself and every code and token issued under it. */
     async revokeGrant(grantId: string): Promise<number> {
-      return table().where({ grant_id: grantId }).orWhere((q) => q.where({ type: 'Grant', id: grantId })).delete();
+      return deleteGrants([grantId]);
     },
     /** Ends everything an account holds: sessions, grants, codes and tokens. */
     async revokeByAccountId(accountId: string): Promise<number> {
@@ -60,9 +66,12 @@ export function createPayloadStore(db: Db) {
       const mine = candidates.filter((row) => (JSON.parse(row.payload) as { clientId?: unknown }).clientId === clientId);
       if (mine.length === 0) return 0;
       const grants = [...new Set(mine.map((row) => (row.type === 'Grant' ? row.id : row.grant_id)).filter((id): id is string => Boolean(id)))];
+      // A statement per model and thousand rows, then per thousand grants; not one per row.
       let removed = 0;
-      for (const row of mine) removed += await table().where({ type: row.type, id: row.id }).delete();
-      for (const grantId of grants) removed += await table().where({ grant_id: grantId }).orWhere((q) => q.where({ type: 'Grant', id: grantId })).delete();
+      for (const [type, rows] of Map.groupBy(mine, (row) => row.type)) {
+        for (const ids of chunks(rows.map((row) => row.id))) removed += await table().where({ type }).whereIn('id', ids).delete();
+      }
+      for (const grantIds of chunks(grants)) removed += await deleteGrants(grantIds);
       return removed;
     },
     async deleteExpired(now: number): Promise<number> {
