@@ -7,26 +7,15 @@
 import { describe, expect, it } from 'vitest';
 import { createReplayTally, decideAgain, notReplayed, recordedDecision, replay } from '../../../src/policy/replay.ts';
 import { evaluate } from '../../../src/risk/engine.ts';
-import { DEFAULT_POLICY, policySchema, type Policy, type PolicyInput, type SignalId } from '../../../src/risk/policy.ts';
+import { DEFAULT_POLICY, type SignalId } from '../../../src/risk/policy.ts';
 import type { RiskPorts } from '../../../src/risk/ports.ts';
 import type { Signal } from '../../../src/risk/signals/signal.ts';
 import type { Decision, RawFinding, RiskContext } from '../../../src/risk/types.ts';
 import { decisionRow } from '../../../src/signin/assessor.ts';
 import type { DecisionRow } from '../../../src/store/decisions.ts';
-import { fakePorts } from '../risk/signals/fake-ports.ts';
+import { AT, contextWith, fakePorts, policyWith as draft } from '../risk/signals/fake-ports.ts';
 
-const AT = new Date('2026-11-29T09:00:00Z');
-const context: RiskContext = {
-  user: { id: 'u1', username: 'm.grey' },
-  ip: '10.20.1.5',
-  userAgent: 'test',
-  clientHints: {},
-  client: { id: 'ehr', sensitivity: 'standard' },
-  requestedAcr: [],
-  at: AT,
-};
-
-const draft = (changes: Partial<PolicyInput> = {}): Policy => policySchema.parse({ ...DEFAULT_POLICY, ...changes });
+const context = contextWith({ ip: '10.20.1.5' });
 const signal = (id: SignalId, findings: RawFinding[] | (() => Promise<RawFinding[]>)): Signal => ({ id, needsUser: false, evaluate: typeof findings === 'function' ? findings : async () => findings });
 
 /** A decision as the assessor stores it. */

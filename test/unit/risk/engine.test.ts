@@ -4,30 +4,20 @@
  */
 import { describe, expect, it } from 'vitest';
 import { evaluate } from '../../../src/risk/engine.ts';
-import { DEFAULT_POLICY, policySchema, type Policy, type PolicyInput, type SignalId } from '../../../src/risk/policy.ts';
+import { DEFAULT_POLICY, policySchema, type PolicyInput, type SignalId, type VersionedPolicy } from '../../../src/risk/policy.ts';
 import type { RiskPorts } from '../../../src/risk/ports.ts';
 import type { Signal } from '../../../src/risk/signals/signal.ts';
-import type { RawFinding, RiskContext } from '../../../src/risk/types.ts';
+import type { RawFinding } from '../../../src/risk/types.ts';
+import { AT, contextWith, policyWith } from './signals/fake-ports.ts';
 
-const AT = new Date('2026-11-29T09:00:00Z');
-const context: RiskContext = {
-  user: { id: 'u1', username: 'm.grey' },
-  ip: '10.20.1.5',
-  userAgent: 'test',
-  clientHints: {},
-  client: { id: 'ehr', sensitivity: 'standard' },
-  requestedAcr: [],
-  at: AT,
-};
+const context = contextWith({ ip: '10.20.1.5' });
 const ports = {} as RiskPorts;
 
 function signal(id: SignalId, findings: RawFinding[] | (() => Promise<RawFinding[]>), needsUser = false): Signal {
   return { id, needsUser, evaluate: typeof findings === 'function' ? findings : async () => findings };
 }
 
-function policy(changes: Partial<PolicyInput> = {}): { version: number; document: Policy } {
-  return { version: 7, document: policySchema.parse({ ...DEFAULT_POLICY, ...changes }) };
-}
+const policy = (changes: Partial<PolicyInput> = {}): VersionedPolicy => ({ version: 7, document: policyWith(changes) });
 
 const run = (signals: Signal[], p = policy(), ctx = context, phase?: 'pre_password' | 'full') =>
   evaluate(ctx, p, ports, { signals, phase, newId: () => 'd-1' });
