@@ -9,7 +9,7 @@ import type { ParameterizedContext } from 'koa';
 import type { PageDeps } from '../routes.ts';
 import { findingLabel, instantOf, localInput, OUTCOME_LABELS, when } from '../format.ts';
 import { defined, documentField, failure, formOf, optional, queryText, type Failure } from '../kit.ts';
-import { zonesFor } from './zones.ts';
+import { zonesFor, type Zones } from './zones.ts';
 import { STATUS_LABELS } from './terminals.ts';
 import type { z } from 'zod';
 import type { clientSchema } from '../../api/resources/clients.ts';
@@ -33,8 +33,8 @@ const REPLAY_LABELS = { policy: 'Draft policy', from: 'From', to: 'To' };
 export function simulatorPages({ router, kit, documentForm }: PageDeps) {
   const activePolicy = async (ctx: ParameterizedContext) => JSON.stringify((await kit.invoke<{ document: unknown }>(ctx, 'getPolicy')).document, null, 2);
 
-  const simulatorPage = async (ctx: ParameterizedContext, values: Record<string, string>, extra: { failure?: Failure; result?: unknown } = {}, status = 200) => {
-    const { zone, zones } = await zonesFor(kit, ctx, values.zone);
+  // Each handler reads the zones once (the sites) and hands them to its page.
+  const simulatorPage = async (ctx: ParameterizedContext, { zone, zones }: Zones, values: Record<string, string>, extra: { failure?: Failure; result?: unknown } = {}, status = 200) => {
     const [{ items: terminals }, { items: clients }] = await Promise.all([
       kit.invoke<{ items: Array<{ id: string; name: string; siteId: string; unit: string | null; status: string }> }>(ctx, 'listTerminals'),
       kit.invoke<{ items: Client[] }>(ctx, 'listClients'),
@@ -63,48 +63,49 @@ export function simulatorPages({ router, kit, documentForm }: PageDeps) {
 
   router.get('/simulator', async (ctx) => {
     const q = (name: string) => queryText(ctx, name);
-    await simulatorPage(ctx, { username: q('username'), ip: q('ip'), userAgent: q('userAgent') || ctx.get('user-agent'), at: '', terminalId: q('terminalId'), clientId: q('clientId'), acrValues: '', policy: '', zone: q('zone') });
+    const values = { username: q('username'), ip: q('ip'), userAgent: q('userAgent') || ctx.get('user-agent'), at: '', terminalId: q('terminalId'), clientId: q('clientId'), acrValues: '', policy: '', zone: q('zone') };
+    await simulatorPage(ctx, await zonesFor(kit, ctx, values.zone), values);
   });
 
   router.post('/simulator', documentForm, async (ctx) => {
     const values = formOf(ctx);
-    const { zone } = await zonesFor(kit, ctx, values.zone);
+    const times = await zonesFor(kit, ctx, values.zone);
     const draft = draftOf(values.policy, 'policy');
-    if (draft.error) return simulatorPage(ctx, values, { failure: draft.error }, 422);
+    if (draft.error) return simulatorPage(ctx, times, values, { failure: draft.error }, 422);
     const body = defined({
       username: optional(values.username) ?? '',
       ip: optional(values.ip) ?? '',
       userAgent: values.userAgent?.trim() ?? '',
-      at: instantOf(values.at, zone),
+      at: instantOf(values.at, times.zone),
       terminalId: optional(values.terminalId),
       clientId: optional(values.clientId),
       acrValues: optional(values.acrValues),
       policy: draft.value,
     });
     const result = await kit.attempt(ctx, 'simulate', { body }, documentField('policy'));
-    if (!result.ok) return simulatorPage(ctx, values, { failure: result }, result.status);
-    await simulatorPage(ctx, values, { result: result.value });
+    if (!result.ok) return simulatorPage(ctx, times, values, { failure: result }, result.status);
+    await simulatorPage(ctx, times, values, { result: result.value });
   });
 
-  const replayPage = async (ctx: ParameterizedContext, values: Record<string, string>, extra: { failure?: Failure; result?: unknown } = {}, status = 200) => {
-    const { zone, zones } = await zonesFor(kit, ctx, values.zone);
+  const replayPage = (ctx: ParameterizedContext, { zone, zones }: Zones, values: Record<string, string>, extra: { failure?: Failure; result?: unknown } = {}, status = 200) => {
     kit.render(ctx, 'replay', { title: 'Replay', nav: 'replay', values: { zone, ...values }, zones, failure: extra.failure, result: extra.result, labels: REPLAY_LABELS, outcomes: OUTCOME_LABELS, when }, status);
   };
 
   router.get('/replay', async (ctx) => {
-    const { zone } = await zonesFor(kit, ctx, ctx.query.zone);
+    const times = await zonesFor(kit, ctx, ctx.query.zone);
+    const { zone } = times;
     const now = Date.now();
-    await replayPage(ctx, { zone, policy: await activePolicy(ctx), from: localInput(now - 7 * 86_400_000, zone), to: localInput(now + 60_000, zone) });
+    replayPage(ctx, times, { zone, policy: await activePolicy(ctx), from: localInput(now - 7 * 86_400_000, zone), to: localInput(now + 60_000, zone) });
   });
 
   router.post('/replay', documentForm, async (ctx) => {
     const values = formOf(ctx);
-    const { zone } = await zonesFor(kit, ctx, values.zone);
+    const times = await zonesFor(kit, ctx, values.zone);
     const draft = draftOf(values.policy, 'policy');
-    if (draft.error) return replayPage(ctx, values, { failure: draft.error }, 422);
-    const body = { policy: draft.value ?? null, from: instantOf(values.from, zone) ?? '', to: instantOf(values.to, zone) ?? '' };
+    if (draft.error) return replayPage(ctx, times, values, { failure: draft.error }, 422);
+    const body = { policy: draft.value ?? null, from: instantOf(values.from, times.zone) ?? '', to: instantOf(values.to, times.zone) ?? '' };
     const result = await kit.attempt(ctx, 'replayPolicy', { body }, documentField('policy'));
-    if (!result.ok) return replayPage(ctx, values, { failure: result }, result.status);
-    await replayPage(ctx, values, { result: result.value });
+    if (!result.ok) return replayPage(ctx, times, values, { failure: result }, result.status);
+    replayPage(ctx, times, values, { result: result.value });
   });
 }

@@ -6,7 +6,13 @@
 import type { ParameterizedContext } from 'koa';
 import type { Kit } from '../kit.ts';
 
-export async function zonesFor(kit: Kit, ctx: ParameterizedContext, chosen: unknown): Promise<{ zone: string; zones: Array<{ value: string; label: string }> }> {
+/** The zone chosen (or the default) and the zones to choose from. */
+export interface Zones {
+  zone: string;
+  zones: Array<{ value: string; label: string }>;
+}
+
+export async function zonesFor(kit: Kit, ctx: ParameterizedContext, chosen: unknown): Promise<Zones> {
   const { items } = await kit.invoke<{ items: Array<{ name: string; timezone: string }> }>(ctx, 'listSites');
   const names = new Map<string, string[]>();
   for (const site of items) names.set(site.timezone, [...(names.get(site.timezone) ?? []), site.name]);
