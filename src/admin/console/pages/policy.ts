@@ -85,12 +85,13 @@ const insideDocument = (pointer: string) => (pointer === '/document' || pointer.
 export function policyPages({ router, kit, form, documentForm }: PageDeps) {
   const page = async (
     ctx: ParameterizedContext,
-    extra: { draft?: string; comment?: string; activate?: boolean; failure?: Failure; diff?: { title: string; changes: PolicyChange[] } } = {},
+    /** `compare`: a draft document to show the changes from the active version to. */
+    extra: { draft?: string; comment?: string; activate?: boolean; failure?: Failure; compare?: unknown } = {},
     status = 200,
   ) => {
     const [active, { items: versions }] = await Promise.all([kit.invoke<Version>(ctx, 'getPolicy'), kit.invoke<{ items: VersionSummary[] }>(ctx, 'listPolicyVersions')]);
     let draft = extra.draft;
-    let diff = extra.diff;
+    let diff = extra.compare === undefined ? undefined : { title: `From the active version ${active.version} to this draft`, changes: diffPolicies(active.document, extra.compare) };
     let loaded: number | undefined;
     const edit = Number(ctx.query.edit);
     if (draft === undefined && Number.isInteger(edit) && edit > 0 && edit !== active.version) {
@@ -159,8 +160,7 @@ export function policyPages({ router, kit, form, documentForm }: PageDeps) {
         const errors = checked.errors.map((e) => ({ pointer: `/document${e.pointer}`, message: e.message }));
         return page(ctx, { draft, comment, activate, failure: failure(422, 'invalid', errors, insideDocument) }, 422);
       }
-      const active = await kit.invoke<Version>(ctx, 'getPolicy');
-      return page(ctx, { draft, comment, activate, diff: { title: `From the active version ${active.version} to this draft`, changes: diffPolicies(active.document, document) } });
+      return page(ctx, { draft, comment, activate, compare: document });
     }
     const saved = await kit.attempt<Version>(ctx, 'putPolicy', { body: { document, ...(optional(comment) ? { comment: comment.trim() } : {}), activate } }, insideDocument);
     if (!saved.ok) return page(ctx, { draft, comment, activate, failure: saved }, saved.status);
