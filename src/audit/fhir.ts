@@ -145,7 +145,7 @@ const PERSON: Coding = { system: ENTITY_TYPE, code: '1', display: 'Person' };
 const interaction = (code: string): Coding => ({ system: RESTFUL_INTERACTION, code, display: code });
 
 /** What an admin change's action is, as a FHIR RESTful interaction and an AuditEvent action. */
-export const ADMIN_ACTIONS: Record<string, { interaction: string; action: FhirAction }> = {
+const ADMIN_ACTIONS: Record<string, { interaction: string; action: FhirAction }> = {
   create: { interaction: 'create', action: 'C' },
   update: { interaction: 'update', action: 'U' },
   delete: { interaction: 'delete', action: 'D' },
@@ -216,6 +216,11 @@ function application(clientId: string, issuer: string, options: { requestor: boo
   };
 }
 
+/** The entry's actor as the person, with the username and name the entry's data gives when it gives them. */
+function actorPerson(entry: AuditEntry, issuer: string, ip: unknown, given: { username?: string; name?: string } = {}): AuditEventAgent {
+  return person({ username: given.username ?? entry.actorUsername ?? undefined, name: given.name ?? entry.actorName ?? undefined, userId: entry.actor ?? undefined, ip }, issuer);
+}
+
 /** The agent named by an entry's actor column: `client:<id>`, `cli:<os user>`, a user id (with its username when known), or nobody. */
 function actorAgent(entry: AuditEntry, issuer: string, ip?: unknown): AuditEventAgent {
   if (entry.actor?.startsWith('client:')) return application(entry.actor.slice('client:'.length), issuer, { requestor: true, ip });
@@ -224,7 +229,7 @@ function actorAgent(entry: AuditEntry, issuer: string, ip?: unknown): AuditEvent
     const account = entry.actor.slice('cli:'.length);
     return { type: HUMAN_USER, who: { identifier: { system: 'urn:wardgate:cli-user', value: account }, display: `${account} (command line)` }, requestor: true, ...network(ip) };
   }
-  if (entry.actor) return person({ username: entry.actorUsername ?? undefined, name: entry.actorName ?? undefined, userId: entry.actor, ip }, issuer);
+  if (entry.actor) return actorPerson(entry, issuer, ip);
   return { name: 'unauthenticated caller', requestor: true, ...network(ip) };
 }
 
@@ -271,7 +276,7 @@ function signInDecision(entry: AuditEntry, data: Record<string, unknown>, contex
   const findings = Array.isArray(data.findings) ? data.findings.map(String) : [];
   const rules = Array.isArray(data.determiningRules) ? data.determiningRules.map(String) : [];
   const fallback = `${VERDICTS[outcome] ?? outcome}: score ${String(data.score ?? '?')}${rules.length ? ` because of ${rules.join(', ')}` : ''}; policy version ${String(data.policyVersion ?? '?')}${findings.length ? `; findings ${findings.join(', ')}` : ''}.`;
-  const agent = [person({ username: text(data.username) ?? entry.actorUsername ?? undefined, name: entry.actorName ?? undefined, userId: entry.actor ?? undefined, ip: data.ip }, issuer)];
+  const agent = [actorPerson(entry, issuer, data.ip, { username: text(data.username) })];
   if (entry.subject) agent.push(application(entry.subject, issuer, { requestor: false }));
   const entity = decisionId
     ? [
@@ -301,7 +306,7 @@ function signInDecision(entry: AuditEntry, data: Record<string, unknown>, contex
 
 function signOut(entry: AuditEntry, data: Record<string, unknown>, issuer: string): Mapped {
   const clientId = text(data.clientId) ?? entry.subject ?? undefined;
-  const agent = [person({ username: text(data.username) ?? entry.actorUsername ?? undefined, name: entry.actorName ?? undefined, userId: entry.actor ?? undefined, ip: data.ip }, issuer)];
+  const agent = [actorPerson(entry, issuer, data.ip, { username: text(data.username) })];
   if (clientId) agent.push(application(clientId, issuer, { requestor: false }));
   const everywhere = data.scope === 'all';
   return {
@@ -319,42 +324,36 @@ function webauthn(entry: AuditEntry, data: Record<string, unknown>, issuer: stri
   const kind = entry.type.slice('webauthn.'.length);
   const credential = (id: string | null | undefined) => (id ? [objectEntity(`${issuer}/webauthn/credentials`, id, { name: 'security key' })] : []);
   const subjectPerson = (id: string | null) => (id ? [objectEntity(`${issuer}/users`, id, { type: PERSON, role: RESOURCE_ROLES.user, name: 'the person whose security keys changed' })] : []);
-  const actor = actorAgent(entry, issuer);
+  const agent = [actorAgent(entry, issuer)];
+  const login = (outcome: FhirOutcome, outcomeDesc: string, entity: AuditEventEntity[]): Mapped => ({ type: USER_AUTHENTICATION, subtype: [LOGIN], action: 'E', outcome, outcomeDesc, agent, entity });
+  const alert = (action: FhirAction, outcome: FhirOutcome, outcomeDesc: string, entity: AuditEventEntity[]): Mapped => ({
+    type: SECURITY_ALERT,
+    subtype: [USER_SECURITY_ATTRIBUTES_CHANGED],
+    action,
+    outcome,
+    outcomeDesc,
+    agent,
+    entity,
+  });
   switch (kind) {
     case 'asserted':
-      return { type: USER_AUTHENTICATION, subtype: [LOGIN], action: 'E', outcome: '0', outcomeDesc: `Security key verified (${String(data.ceremony ?? 'sign-in')}).`, agent: [actor], entity: credential(entry.subject) };
+      return login('0', `Security key verified (${String(data.ceremony ?? 'sign-in')}).`, credential(entry.subject));
     case 'failed': {
       const reason = String(data.reason ?? 'unknown');
-      return {
-        type: USER_AUTHENTICATION,
-        subtype: [LOGIN],
-        action: 'E',
-        outcome: reason === 'counter_regression' ? '8' : '4',
-        outcomeDesc: `Security key check failed: ${reason}.`,
-        agent: [actor],
-        entity: credential(text(data.credentialId)),
-      };
+      return login(reason === 'counter_regression' ? '8' : '4', `Security key check failed: ${reason}.`, credential(text(data.credentialId)));
     }
     case 'counter_regression':
-      return {
-        type: SECURITY_ALERT,
-        subtype: [USER_SECURITY_ATTRIBUTES_CHANGED],
-        action: 'U',
-        outcome: '8',
-        outcomeDesc: `A security key's signature counter went backwards (stored ${String(data.stored)}, reported ${String(data.reported)}): it may have been cloned, and was suspended.`,
-        agent: [actor],
-        entity: credential(entry.subject),
-      };
+      return alert('U', '8', `A security key's signature counter went backwards (stored ${String(data.stored)}, reported ${String(data.reported)}): it may have been cloned, and was suspended.`, credential(entry.subject));
     case 'registered':
-      return { type: SECURITY_ALERT, subtype: [USER_SECURITY_ATTRIBUTES_CHANGED], action: 'C', outcome: '0', outcomeDesc: `Security key registered (${String(data.ceremony ?? '')}).`, agent: [actor], entity: credential(text(data.credentialId)) };
+      return alert('C', '0', `Security key registered (${String(data.ceremony ?? '')}).`, credential(text(data.credentialId)));
     case 'removed':
-      return { type: SECURITY_ALERT, subtype: [USER_SECURITY_ATTRIBUTES_CHANGED], action: 'D', outcome: '0', outcomeDesc: 'Security key removed by its owner.', agent: [actor], entity: credential(entry.subject) };
+      return alert('D', '0', 'Security key removed by its owner.', credential(entry.subject));
     case 'reset':
-      return { type: SECURITY_ALERT, subtype: [USER_SECURITY_ATTRIBUTES_CHANGED], action: 'D', outcome: '0', outcomeDesc: `Every security key of the person removed by IT (${String(data.removed ?? '?')}).`, agent: [actor], entity: subjectPerson(entry.subject) };
+      return alert('D', '0', `Every security key of the person removed by IT (${String(data.removed ?? '?')}).`, subjectPerson(entry.subject));
     case 'enrollment_link':
-      return { type: SECURITY_ALERT, subtype: [USER_SECURITY_ATTRIBUTES_CHANGED], action: 'C', outcome: '0', outcomeDesc: 'A one-time link to register a security key was issued by IT.', agent: [actor], entity: subjectPerson(entry.subject) };
+      return alert('C', '0', 'A one-time link to register a security key was issued by IT.', subjectPerson(entry.subject));
     default:
-      return { type: SECURITY_ALERT, subtype: [USER_SECURITY_ATTRIBUTES_CHANGED], action: 'E', outcome: '0', outcomeDesc: entry.type, agent: [actor], entity: credential(entry.subject) };
+      return alert('E', '0', entry.type, credential(entry.subject));
   }
 }
 
@@ -368,7 +367,7 @@ function adminChange(entry: AuditEntry, data: Record<string, unknown>, issuer: s
     who.kind === 'client' && text(who.clientId)
       ? application(text(who.clientId)!, issuer, { requestor: true, name: text(who.name), ip: data.ip })
       : who.kind === 'user'
-        ? person({ username: text(who.username) ?? entry.actorUsername ?? undefined, name: text(who.name) ?? entry.actorName ?? undefined, userId: entry.actor ?? undefined, ip: data.ip }, issuer)
+        ? actorPerson(entry, issuer, data.ip, { username: text(who.username), name: text(who.name) })
         : actorAgent(entry, issuer, data.ip);
   const id = text(data.id) ?? entry.subject ?? '';
   return {
