@@ -12,13 +12,14 @@ import type { AdminDeps } from '../deps.ts';
 import { operation } from '../operation.ts';
 import { checkWindow, idParams, pageLimit, windowQuery } from '../router.ts';
 
-const outcomeSchema = z.enum(['allow', 'step_up', 'deny']);
+export const outcomeSchema = z.enum(['allow', 'step_up', 'deny']);
+export const phaseSchema = z.enum(['pre_password', 'password', 'session']);
 
 export const decisionSchema = z
   .object({
     id: z.string().meta({ description: 'The decision id, shown as the reference on a blocked or step-up page' }),
     at: z.string().meta({ description: 'ISO 8601 UTC' }),
-    phase: z.enum(['pre_password', 'password', 'session']).meta({ description: 'pre_password: judged before the password (recorded only when it blocked); password: after the password; session: an existing session re-checked' }),
+    phase: phaseSchema.meta({ description: 'pre_password: judged before the password (recorded only when it blocked); password: after the password; session: an existing session re-checked' }),
     username: z.string().nullable(),
     userId: z.string().nullable(),
     clientId: z.string(),
@@ -60,7 +61,7 @@ const listQuery = z
   .object({
     username: z.string().min(1).max(255).optional().meta({ description: 'Decisions about this person (their account, by username)' }),
     outcome: outcomeSchema.optional(),
-    phase: z.enum(['pre_password', 'password', 'session']).optional(),
+    phase: phaseSchema.optional(),
     clientId: z.string().min(1).max(255).optional().meta({ description: 'The relying app' }),
     ...windowQuery,
     limit: pageLimit,

@@ -10,11 +10,10 @@ import { policySchema } from '../../../risk/policy.ts';
 import { createSimulator, simulationRequestSchema } from '../../../signin/simulation.ts';
 import type { AdminDeps } from '../deps.ts';
 import { operation } from '../operation.ts';
+import { outcomeSchema, phaseSchema } from './decisions.ts';
 
 /** The longest window a replay reads. */
 export const MAX_REPLAY_DAYS = 31;
-
-const outcomeSchema = z.enum(['allow', 'step_up', 'deny']);
 
 const simulationSchema = z
   .object({
@@ -80,7 +79,7 @@ const replaySchema = z
         z.object({
           decisionId: z.string(),
           at: z.string(),
-          phase: z.enum(['pre_password', 'password', 'session']),
+          phase: phaseSchema,
           username: z.string().nullable(),
           clientId: z.string(),
           from: outcomeSchema,
