@@ -96,11 +96,10 @@ export function createInteractionRoutes({ provider, accounts, views, metrics, lo
     return { id: clientId, name: client?.clientName ?? clientId, sensitivity } as const;
   };
 
-  const contextFor = async (ctx: ParameterizedContext, details: Details, user?: RiskContext['user']) => {
-    const client = await clientOf(details);
-    const context = riskContextFrom(ctx, { client: { id: client.id, sensitivity: client.sensitivity }, requestedAcr: requestedAcrOf(details.params), user, at: risk.now() });
-    return { context, clientName: client.name };
-  };
+  type Client = Awaited<ReturnType<typeof clientOf>>;
+
+  const contextFor = (ctx: ParameterizedContext, details: Details, client: Client, user?: RiskContext['user']) =>
+    riskContextFrom(ctx, { client: { id: client.id, sensitivity: client.sensitivity }, requestedAcr: requestedAcrOf(details.params), user, at: risk.now() });
 
   // A waiting step-up or enrollment lives five minutes, and any new sign-in in the interaction ends it.
   const STATE_TTL_MS = 5 * 60_000;
@@ -201,13 +200,13 @@ export function createInteractionRoutes({ provider, accounts, views, metrics, lo
   };
 
   /** Judges what needs no password; true when the sign-in was refused (and the page is set). */
-  const refusedBeforePassword = async (ctx: ParameterizedContext, details: Details) => {
-    const { context, clientName } = await contextFor(ctx, details);
+  const refusedBeforePassword = async (ctx: ParameterizedContext, details: Details, client: Client) => {
+    const context = contextFor(ctx, details, client);
     const decision = await risk.assessor.evaluate(context, 'pre_password');
     if (decision.outcome !== 'deny') return false;
     await risk.assessor.record(decision, context, 'pre_password');
     metrics.signIn('blocked');
-    await refuse(ctx, decision, clientName);
+    await refuse(ctx, decision, client.name);
     return true;
   };
 
@@ -223,16 +222,16 @@ export function createInteractionRoutes({ provider, accounts, views, metrics, lo
     const details = await provider.interactionDetails(ctx.req, ctx.res);
     const client = await clientOf(details);
     if (details.prompt.name === 'login') {
-      if (await refusedBeforePassword(ctx, details)) return;
+      if (await refusedBeforePassword(ctx, details, client)) return;
       const accountId = details.session?.accountId;
       if (accountId && details.prompt.reasons.includes(ACR_UPGRADE)) {
         // The relying app asked for more than this session has: re-evaluate it, no password asked.
         const user = await accounts.findById(accountId);
         if (user && !user.disabled) {
-          const { context, clientName } = await contextFor(ctx, details, { id: user.id, username: user.username });
+          const context = contextFor(ctx, details, client, { id: user.id, username: user.username });
           const decision = await risk.assessor.assess(context, 'session');
           // phr cannot come from a password: even an allow continues to the security key.
-          await refuse(ctx, decision.outcome === 'allow' ? { ...decision, outcome: 'step_up' } : decision, clientName, { uid: details.uid, userId: user.id, passwordAt: null, username: user.username });
+          await refuse(ctx, decision.outcome === 'allow' ? { ...decision, outcome: 'step_up' } : decision, client.name, { uid: details.uid, userId: user.id, passwordAt: null, username: user.username });
           return;
         }
       }
@@ -260,7 +259,7 @@ export function createInteractionRoutes({ provider, accounts, views, metrics, lo
     if (!parsed.success) return renderLogin(ctx, { uid: details.uid, clientName: client.name, error: TOO_LONG }, 400);
     const form = parsed.data;
 
-    if (await refusedBeforePassword(ctx, details)) return;
+    if (await refusedBeforePassword(ctx, details, client)) return;
 
     const ip = String(ctx.state.clientIp ?? ctx.ip);
     const key = usernameKey(form.username);
@@ -287,7 +286,7 @@ export function createInteractionRoutes({ provider, accounts, views, metrics, lo
     }
 
     const user = { id: result.user.id, username: result.user.username };
-    const { context } = await contextFor(ctx, details, user);
+    const context = contextFor(ctx, details, client, user);
     const decision = await risk.assessor.assess(context, 'password');
     const terminal = decision.findings.find((f) => f.code === 'known_terminal')?.details.terminalId;
     if (typeof terminal === 'string') await risk.touchTerminal(terminal, context.at.getTime());
@@ -404,7 +403,7 @@ export function createInteractionRoutes({ provider, accounts, views, metrics, lo
     const client = await clientOf(details);
     if (!state) return ctx.throw(400, 'There is no step-up waiting in this sign-in. Start again.');
     if (await throttled(ctx, state.user_id)) return;
-    if (await refusedBeforePassword(ctx, details)) return;
+    if (await refusedBeforePassword(ctx, details, client)) return;
     const owner = await accounts.findById(state.user_id);
     if (!owner || owner.disabled) {
       await risk.states.deleteState(details.uid);
@@ -443,7 +442,7 @@ export function createInteractionRoutes({ provider, accounts, views, metrics, lo
     if (details.prompt.name !== 'login') ctx.throw(400, 'This sign-in step has already been completed.');
     const client = await clientOf(details);
     if (await throttled(ctx, null)) return;
-    if (await refusedBeforePassword(ctx, details)) return;
+    if (await refusedBeforePassword(ctx, details, client)) return;
     const posted = parseResponse<AuthenticationResponseJSON>(ctx);
     let proof: Awaited<ReturnType<WebAuthn['verifyAuthentication']>>;
     try {
@@ -458,7 +457,7 @@ export function createInteractionRoutes({ provider, accounts, views, metrics, lo
     const account = await accounts.findById(proof.userId);
     if (!account || account.disabled) return renderLogin(ctx, { uid: details.uid, clientName: client.name, error: DISABLED }, 403);
     const user = { id: account.id, username: account.username };
-    const { context } = await contextFor(ctx, details, user);
+    const context = contextFor(ctx, details, client, user);
     // A verified key is phishing-resistant proof, and the context is still judged: deny still denies.
     const decision = await risk.assessor.assess(context, 'password');
     if (decision.outcome === 'deny') {
