@@ -40,13 +40,13 @@ function offsetAt(ms: number, timeZone: string): number {
 export function toEpochMs(original: string, timeZone: string): number {
   // RFC 3339 allows a space between date and time, as spreadsheets write it.
   const text = original.trim().replace(' ', 'T');
-  const match = ISO.exec(original.trim());
+  const match = ISO.exec(text);
   if (!match) {
     throw new LocalTimeError(`"${original}" is not a date and time (expected 2026-03-29T22:00, 2026-03-29T22:00:00+01:00 or 2026-03-29T21:00:00Z)`);
   }
   const hasOffset = match[8] !== undefined;
   // The wall-clock reading, valid as a calendar date (no 30 February, no 24:00).
-  const wall = DateTime.fromISO(hasOffset ? text.trim() : `${text.trim()}Z`, { zone: 'UTC', setZone: hasOffset });
+  const wall = DateTime.fromISO(hasOffset ? text : `${text}Z`, { zone: 'UTC', setZone: hasOffset });
   if (!wall.isValid) throw new LocalTimeError(`"${original}" is not a valid date and time`);
   if (hasOffset) return wall.toMillis();
 
