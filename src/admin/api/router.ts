@@ -10,6 +10,7 @@ import { bodyParser } from '@koa/bodyparser';
 import type { ParameterizedContext } from 'koa';
 import { z } from 'zod';
 import { AppError, isAppError } from '../../errors.ts';
+import { invalidField } from '../../hospital/input.ts';
 import type { Logger } from '../../log.ts';
 import type { AdminAuth } from './auth.ts';
 import { buildOpenApi } from './openapi.ts';
@@ -154,6 +155,6 @@ export const windowQuery = {
 
 export function checkWindow(window: { from?: Date; to?: Date }): void {
   if (window.from && window.to && window.from >= window.to) {
-    throw new AppError('invalid_input', 'to: must be after from', { details: { issues: [{ path: 'to', message: 'must be after from' }] } });
+    throw invalidField('to', 'must be after from');
   }
 }

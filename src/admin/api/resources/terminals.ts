@@ -6,6 +6,7 @@
  */
 import { z } from 'zod';
 import { AppError } from '../../../errors.ts';
+import { invalidField } from '../../../hospital/input.ts';
 import { newTerminalSchema, terminalChangesSchema, type PendingTerminal, type Terminal } from '../../../hospital/terminals.ts';
 import type { AdminDeps } from '../deps.ts';
 import { operation } from '../operation.ts';
@@ -131,7 +132,7 @@ export function terminalOperations(deps: AdminDeps) {
           const message = before.status === 'revoked'
             ? 'a revoked terminal stays revoked; register a new terminal instead'
             : `cannot be set to "${status}": a terminal becomes active by enrollment and pending by a new enrollment link; only "revoked" can be set`;
-          throw new AppError('invalid_input', `status: ${message}`, { details: { issues: [{ path: 'status', message }] } });
+          throw invalidField('status', message);
         }
         if (Object.keys(changes).length) await deps.terminals.update(params.id, changes);
         if (status === 'revoked' && before.status !== 'revoked') await deps.terminals.revoke(params.id);
