@@ -16,10 +16,8 @@ import { bodyParser } from '@koa/bodyparser';
 import type { Views } from '../http/views.ts';
 import { TERMINAL_COOKIE, type Terminals } from './terminals.ts';
 
-export { TERMINAL_COOKIE };
-
 /** The longest a browser keeps a cookie (Chrome caps Max-Age at 400 days). */
-export const TERMINAL_COOKIE_MAX_AGE_MS = 400 * 86_400_000;
+const TERMINAL_COOKIE_MAX_AGE_MS = 400 * 86_400_000;
 
 /**
  * The Set-Cookie value, written out because Koa's cookies write Expires but not Max-Age. Both are
