@@ -48,14 +48,17 @@ export function terminalPages({ router, kit, form }: PageDeps) {
     );
   };
 
+  /** The enrollment link, with its QR code, in this answer only: no redirect, nothing kept to show it again. */
+  const showLink = async (ctx: ParameterizedContext, pending: Pending) =>
+    page(ctx, { created: { ...pending, qr: await qrSvg(pending.enrollmentUrl, `Enrollment link of ${pending.name} as a QR code`) } });
+
   router.get('/terminals', (ctx) => page(ctx));
 
   router.post('/terminals', form, async (ctx) => {
     const values = formOf(ctx);
     const result = await kit.attempt<Pending>(ctx, 'createTerminal', { body: defined({ name: optional(values.name) ?? '', siteId: optional(values.siteId) ?? '', unit: optional(values.unit) }) });
     if (!result.ok) return page(ctx, { values, failure: result }, result.status);
-    // The link is in this answer only: no redirect, nothing kept to show it again.
-    await page(ctx, { created: { ...result.value, qr: await qrSvg(result.value.enrollmentUrl, `Enrollment link of ${result.value.name} as a QR code`) } });
+    await showLink(ctx, result.value);
   });
 
   /** The terminal the path names; an unknown one is the error page's 404. */
@@ -77,6 +80,6 @@ export function terminalPages({ router, kit, form }: PageDeps) {
     const terminal = await found(ctx);
     const result = await kit.attempt<Pending>(ctx, 'reissueTerminalEnrollment', { params: { id: terminal.id } });
     if (!result.ok) return page(ctx, { failure: result }, result.status);
-    await page(ctx, { created: { ...result.value, qr: await qrSvg(result.value.enrollmentUrl, `Enrollment link of ${result.value.name} as a QR code`) } });
+    await showLink(ctx, result.value);
   });
 }
