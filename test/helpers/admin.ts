@@ -11,19 +11,22 @@ export interface ApiResponse<T = any> {
   text: string;
 }
 
-export async function clientCredentialsToken(server: TestServer, scope = 'wardgate:admin', registeredScope = scope): Promise<string> {
-  const registered = await server.clients.register({ client_name: `admin-test-${scope || 'none'}`, grant_types: ['client_credentials'], scope: registeredScope });
+/** client_credentials at Wardgate's token endpoint as this client (HTTP Basic): the status and the JSON answer. */
+export async function tokenFor(server: Pick<TestServer, 'issuer'>, clientId: string, secret: string, scope = 'wardgate:admin') {
   const response = await fetch(`${server.issuer}/token`, {
     method: 'POST',
-    headers: {
-      authorization: `Basic ${Buffer.from(`${registered.client_id}:${registered.client_secret}`).toString('base64')}`,
-      'content-type': 'application/x-www-form-urlencoded',
-    },
+    headers: { authorization: `Basic ${Buffer.from(`${clientId}:${secret}`).toString('base64')}`, 'content-type': 'application/x-www-form-urlencoded' },
     body: new URLSearchParams({ grant_type: 'client_credentials', ...(scope ? { scope } : {}) }),
   });
-  const json = (await response.json()) as { access_token?: string; error?: string };
-  if (!json.access_token) throw new Error(`client_credentials failed: ${JSON.stringify(json)}`);
-  return json.access_token;
+  return { status: response.status, body: (await response.json()) as { access_token?: string; error?: string } };
+}
+
+/** A token of a new client registered with (and asking for) `scope`. */
+export async function clientCredentialsToken(server: TestServer, scope = 'wardgate:admin'): Promise<string> {
+  const registered = await server.clients.register({ client_name: `admin-test-${scope || 'none'}`, grant_types: ['client_credentials'], scope });
+  const { body } = await tokenFor(server, registered.client_id, registered.client_secret!, scope);
+  if (!body.access_token) throw new Error(`client_credentials failed: ${JSON.stringify(body)}`);
+  return body.access_token;
 }
 
 export class AdminClient {

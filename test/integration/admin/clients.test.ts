@@ -7,7 +7,7 @@ import * as oidc from 'openid-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, databaseUnavailable, type TestDatabase } from '../../helpers/database.ts';
 import { startTestServer, type TestServer } from '../../helpers/server.ts';
-import { adminClient, AdminClient, type ApiResponse } from '../../helpers/admin.ts';
+import { adminClient, AdminClient, tokenFor, type ApiResponse } from '../../helpers/admin.ts';
 import { signIn } from '../../helpers/browser.ts';
 
 const REDIRECT_URI = 'https://ehr.hospital.example/callback';
@@ -15,15 +15,6 @@ const EHR = { client_name: 'Ward EHR', redirect_uris: [REDIRECT_URI], sensitivit
 const BOOTSTRAP_ID = 'it-bootstrap';
 const BOOTSTRAP_SECRET = 'bootstrap-secret-bootstrap-secret-0123456789';
 const GREY = { username: 'm.grey', password: 'correct horse battery staple' };
-
-async function tokenFor(server: TestServer, clientId: string, secret: string, scope = 'wardgate:admin') {
-  const response = await fetch(`${server.issuer}/token`, {
-    method: 'POST',
-    headers: { authorization: `Basic ${Buffer.from(`${clientId}:${secret}`).toString('base64')}`, 'content-type': 'application/x-www-form-urlencoded' },
-    body: new URLSearchParams({ grant_type: 'client_credentials', scope }),
-  });
-  return { status: response.status, body: (await response.json()) as { access_token?: string; error?: string } };
-}
 
 const pointers = (response: ApiResponse) => (response.body.errors as Array<{ pointer: string }>).map((e) => e.pointer).sort();
 const messageAt = (response: ApiResponse, pointer: string) => (response.body.errors as Array<{ pointer: string; message: string }>).find((e) => e.pointer === pointer)?.message;
