@@ -4,11 +4,12 @@
  * `datetime-local` fields in that timezone.
  */
 import { DateTime } from 'luxon';
+import type { WeightedCode } from '../../risk/policy.ts';
 
 export const OUTCOME_LABELS: Record<string, string> = { allow: 'Allowed', step_up: 'Security key asked', deny: 'Blocked' };
 
-/** Finding codes as short phrases (the dashboard's top findings, the policy's weights). */
-export const FINDING_LABELS: Record<string, string> = {
+/** Finding codes as short phrases (the dashboard's top findings, the policy's weights): one for every code. */
+export const FINDING_LABELS: Record<WeightedCode, string> = {
   on_shift: 'On shift',
   off_shift: 'Off shift',
   near_shift_edge: 'Just before or after a shift',
@@ -30,7 +31,7 @@ export const FINDING_LABELS: Record<string, string> = {
   phr_requested: 'App asked for a security key',
 };
 
-export const findingLabel = (code: string) => FINDING_LABELS[code] ?? (code.startsWith('signal_error:') ? `The ${code.slice(13)} check failed` : code);
+export const findingLabel = (code: string) => FINDING_LABELS[code as WeightedCode] ?? (code.startsWith('signal_error:') ? `The ${code.slice(13)} check failed` : code);
 
 /** An instant for people: "29 Nov 2026 18:05 GMT" in `zone` (UTC when none). */
 export function when(value: string | number | Date | null | undefined, zone = 'UTC'): string {

@@ -40,7 +40,7 @@ const SETTING_GROUPS: Array<{ id: string; legend: string; hint?: string; setting
   {
     id: 'weights',
     legend: 'Signal weights (points per finding)',
-    settings: WEIGHTED_CODES.map((code) => ({ pointer: `/weights/${code}`, label: FINDING_LABELS[code] ?? code, kind: 'integer' as const })),
+    settings: WEIGHTED_CODES.map((code) => ({ pointer: `/weights/${code}`, label: FINDING_LABELS[code], kind: 'integer' as const })),
   },
   {
     id: 'lists',
