@@ -113,14 +113,13 @@ export function createInteractionRoutes({ provider, accounts, views, metrics, lo
       { mergeWithLastSubmission: false },
     );
 
-  /** Renders the step-up page: the WebAuthn button when the person has a key, else how to get one. */
-  const stepUpPage = async (ctx: ParameterizedContext, uid: string, data: { clientName: string; reference: string; userId?: string; username?: string; error?: string }, status = 200) => {
-    const canStepUp = data.userId ? await risk.webauthn.hasCredential(data.userId) : false;
+  /** Renders the step-up page: the WebAuthn button when the person has a key (`canStepUp`), else how to get one. */
+  const stepUpPage = async (ctx: ParameterizedContext, uid: string, canStepUp: boolean, data: { clientName: string; reference: string; username?: string; error?: string }, status = 200) => {
     const returnUrl = await deniedUrl(ctx, { decisionId: data.reference, outcome: 'step_up' } as Decision);
     ctx.type = 'html';
     ctx.status = status;
     ctx.body = canStepUp
-      ? views.render('step-up', { ...data, canStepUp, returnUrl, action: `/interaction/${uid}/webauthn/step-up`, optionsUrl: `/interaction/${uid}/webauthn/step-up/options` })
+      ? views.render('step-up', { ...data, returnUrl, action: `/interaction/${uid}/webauthn/step-up`, optionsUrl: `/interaction/${uid}/webauthn/step-up/options` })
       : views.render('enroll-needed', { ...data, returnUrl });
   };
 
@@ -130,12 +129,13 @@ export function createInteractionRoutes({ provider, accounts, views, metrics, lo
    * Either way no code is issued here, and the relying app receives access_denied if they leave.
    */
   const refuse = async (ctx: ParameterizedContext, decision: Decision, clientName: string, stepUp?: { uid: string; userId: string; passwordAt: number | null; username?: string }) => {
-    await risk.states.deleteState(ctx.params.uid as string);
     if (decision.outcome === 'step_up' && stepUp && (await risk.webauthn.hasCredential(stepUp.userId))) {
+      // Replaces whatever this interaction had waiting.
       await risk.states.putState({ interaction_uid: stepUp.uid, user_id: stepUp.userId, decision_id: decision.decisionId, stage: 'step_up', password_at: stepUp.passwordAt, expires_at: risk.now().getTime() + STATE_TTL_MS });
-      return stepUpPage(ctx, stepUp.uid, { clientName, reference: decision.decisionId, userId: stepUp.userId, username: stepUp.username });
+      return stepUpPage(ctx, stepUp.uid, true, { clientName, reference: decision.decisionId, username: stepUp.username });
     }
-    if (decision.outcome === 'step_up') return stepUpPage(ctx, stepUp?.uid ?? '', { clientName, reference: decision.decisionId });
+    await risk.states.deleteState(ctx.params.uid as string);
+    if (decision.outcome === 'step_up') return stepUpPage(ctx, stepUp?.uid ?? '', false, { clientName, reference: decision.decisionId });
     const returnUrl = await deniedUrl(ctx, decision);
     ctx.type = 'html';
     ctx.status = 403;
@@ -432,7 +432,7 @@ export function createInteractionRoutes({ provider, accounts, views, metrics, lo
         await risk.states.deleteState(details.uid);
         return refuse(ctx, { decisionId: state.decision_id, outcome: 'deny' } as Decision, client.name);
       }
-      return stepUpPage(ctx, details.uid, { clientName: client.name, reference: state.decision_id, userId: state.user_id, error: error.message }, 400);
+      return stepUpPage(ctx, details.uid, await risk.webauthn.hasCredential(state.user_id), { clientName: client.name, reference: state.decision_id, error: error.message }, 400);
     }
   });
 
