@@ -57,7 +57,8 @@ import type { DecisionRow } from '../src/store/decisions.ts';
 import type { UserRow } from '../src/store/users.ts';
 import { AdminClient, clientCredentialsToken } from '../test/helpers/admin.ts';
 import type { TestServer } from '../test/helpers/server.ts';
-import { postgresDatabase, serverVersion, sqliteDatabase, type BenchDatabase } from './databases.ts';
+import type { TestDatabase } from '../test/helpers/database.ts';
+import { eachDatabase, serverVersion } from './databases.ts';
 import { ATTACKER_IP, DEVICES, int, pick, PUBLIC_GB, PUBLIC_US, seededRandom, weighted, type Random } from './risk-data.ts';
 
 const { values: options } = parseArgs({
@@ -416,7 +417,7 @@ async function insertBatches(db: Db, table: string, rows: readonly object[]): Pr
 // One database
 
 interface Result {
-  kind: BenchDatabase['kind'];
+  kind: TestDatabase['kind'];
   version: string;
   lines: Line[];
 }
@@ -432,7 +433,7 @@ function printTable(version: string, lines: readonly Line[]): void {
   }
 }
 
-async function benchDatabase(target: BenchDatabase, rota: readonly RotaShift[], files: ReturnType<typeof rotaFiles>, anchor: number): Promise<Result> {
+async function benchDatabase(target: TestDatabase, rota: readonly RotaShift[], files: ReturnType<typeof rotaFiles>, anchor: number): Promise<Result> {
   const config = loadConfig({
     NODE_ENV: 'test',
     PORT: '0',
@@ -625,22 +626,9 @@ const anchor = Date.now();
 const rota = generateRota(anchor);
 const files = rotaFiles(rota);
 const results: Result[] = [];
-for (const kind of ['sqlite', 'postgres'] as const) {
-  if (options.db !== 'both' && options.db !== kind) continue;
-  const target = kind === 'sqlite' ? await sqliteDatabase() : await postgresDatabase();
-  if (!target) continue;
-  // Interrupted, the run still drops its database.
-  const interrupted = () => void target.drop().finally(() => process.exit(130));
-  process.once('SIGINT', interrupted);
-  try {
-    const t0 = process.hrtime.bigint();
-    results.push(await benchDatabase(target, rota, files, anchor));
-    console.log(`(${kind} done in ${(elapsedMs(t0) / 1000).toFixed(0)} s)`);
-  } finally {
-    process.off('SIGINT', interrupted);
-    await target.drop();
-  }
-}
+await eachDatabase(options.db, async (target) => {
+  results.push(await benchDatabase(target, rota, files, anchor));
+});
 
 console.log(`\nload average at the end: ${load()}`);
 if (results.length) {

@@ -47,7 +47,8 @@ import { isPostgres, type Db } from '../src/store/db.ts';
 import { createPolicyVersionStore } from '../src/store/policy-versions.ts';
 import { createRiskSnapshotStore, SNAPSHOT_SQL, snapshotParameters, type SnapshotRequest } from '../src/store/risk-snapshot.ts';
 import { generateContexts, generateData, insertData, rowCount, type BenchData } from './risk-data.ts';
-import { postgresDatabase, serverVersion, sqliteDatabase, type BenchDatabase } from './databases.ts';
+import type { TestDatabase } from '../test/helpers/database.ts';
+import { eachDatabase, serverVersion } from './databases.ts';
 
 const { values: options, positionals } = parseArgs({
   allowPositionals: true,
@@ -246,7 +247,7 @@ interface Result {
   perPortDecision?: Line;
 }
 
-async function benchDatabase(target: BenchDatabase, data: BenchData, contexts: RiskContext[]): Promise<Result> {
+async function benchDatabase(target: TestDatabase, data: BenchData, contexts: RiskContext[]): Promise<Result> {
   const config = loadConfig({
     NODE_ENV: 'test',
     DATABASE_URL: target.url,
@@ -409,7 +410,7 @@ console.log(`Wardgate risk benchmark: ${N} decisions (+${WARMUP} warm-up), ${CON
 // Other work on the machine shows in the tails: the load average is printed before and after.
 const load = () => os.loadavg().map((l) => l.toFixed(2)).join(' ');
 console.log(`Node ${process.version}, ${os.cpus().length} × ${os.cpus()[0]?.model ?? 'cpu'}, ${os.platform()} ${os.release()}, ${new Date().toISOString()}, load average ${load()}`);
-let t0 = process.hrtime.bigint();
+const t0 = process.hrtime.bigint();
 const data = generateData();
 const contexts = generateContexts(data, WARMUP + N);
 console.log(
@@ -418,22 +419,9 @@ console.log(
 );
 
 const results: Result[] = [];
-for (const kind of ['sqlite', 'postgres'] as const) {
-  if (options.db !== 'both' && options.db !== kind) continue;
-  const target = kind === 'sqlite' ? await sqliteDatabase() : await postgresDatabase();
-  if (!target) continue;
-  // Interrupted, the run still drops its database.
-  const interrupted = () => void target.drop().finally(() => process.exit(130));
-  process.once('SIGINT', interrupted);
-  try {
-    t0 = process.hrtime.bigint();
-    results.push(await benchDatabase(target, data, contexts));
-    console.log(`(${target.kind} done in ${(elapsedMs(t0) / 1000).toFixed(0)} s)`);
-  } finally {
-    process.off('SIGINT', interrupted);
-    await target.drop();
-  }
-}
+await eachDatabase(options.db, async (target) => {
+  results.push(await benchDatabase(target, data, contexts));
+});
 
 // The targets are for one decision's own latency (sequential runs); with several in flight on two
 // cores a decision also waits for the others, which the concurrent columns show.

@@ -1,6 +1,7 @@
 /**
  * A fresh database per test file: a temporary SQLite file, or a new PostgreSQL database created on
  * the test server and dropped afterwards. Which one comes from the project (WARDGATE_TEST_DB).
+ * The benches (bench/databases.ts) make theirs here too, on their own server.
  */
 import crypto from 'node:crypto';
 import fs from 'node:fs';
@@ -8,6 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
 import { inject } from 'vitest';
+import { adminUrl } from './postgres-setup.ts';
 
 export type TestDbKind = 'sqlite' | 'postgres';
 
@@ -29,45 +31,37 @@ export interface TestDatabase {
   drop(): Promise<void>;
 }
 
-const adminUrl = () => process.env.WARDGATE_TEST_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
-
-export async function createTestDatabase(kind: TestDbKind = testDbKind()): Promise<TestDatabase> {
-  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'wardgate-test-'));
-  const kek = crypto.randomBytes(32).toString('base64');
-  if (kind === 'sqlite') {
-    return {
-      kind,
-      kek,
-      url: `sqlite:${path.join(dataDir, 'wardgate.db')}`,
-      dataDir,
-      async drop() {
-        fs.rmSync(dataDir, { recursive: true, force: true });
-      },
-    };
-  }
-  const name = `wardgate_t_${crypto.randomBytes(6).toString('hex')}`;
-  const admin = new pg.Client({ connectionString: adminUrl() });
-  await admin.connect();
+/** One statement on a PostgreSQL server's maintenance database. */
+async function onServer(server: string, sql: string): Promise<void> {
+  const client = new pg.Client({ connectionString: server, connectionTimeoutMillis: 5000 });
   try {
-    await admin.query(`create database ${name}`);
+    await client.connect();
+    await client.query(sql);
   } finally {
-    await admin.end();
+    await client.end().catch(() => {});
   }
-  const url = new URL(adminUrl());
-  url.pathname = `/${name}`;
+}
+
+/**
+ * A fresh database of `kind`. On PostgreSQL it is `<prefix>_<random>`, created on `server` (the
+ * maintenance database's URL, by default the test server's) and dropped by `drop()`.
+ */
+export async function createTestDatabase(kind: TestDbKind = testDbKind(), { server = adminUrl(), prefix = 'wardgate_t' } = {}): Promise<TestDatabase> {
+  const name = `${prefix}_${crypto.randomBytes(6).toString('hex')}`;
+  let postgresUrl: URL | undefined;
+  if (kind === 'postgres') {
+    await onServer(server, `create database ${name}`);
+    postgresUrl = new URL(server);
+    postgresUrl.pathname = `/${name}`;
+  }
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'wardgate-test-'));
   return {
     kind,
-    kek,
-    url: url.href,
+    kek: crypto.randomBytes(32).toString('base64'),
+    url: postgresUrl?.href ?? `sqlite:${path.join(dataDir, 'wardgate.db')}`,
     dataDir,
     async drop() {
-      const client = new pg.Client({ connectionString: adminUrl() });
-      await client.connect();
-      try {
-        await client.query(`drop database if exists ${name} with (force)`);
-      } finally {
-        await client.end();
-      }
+      if (kind === 'postgres') await onServer(server, `drop database if exists ${name} with (force)`);
       fs.rmSync(dataDir, { recursive: true, force: true });
     },
   };
