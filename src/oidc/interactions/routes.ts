@@ -321,7 +321,8 @@ export function createInteractionRoutes({ provider, accounts, views, metrics, lo
   router.post('/webauthn/:ceremony/options', sameOriginJson, json, async (ctx) => {
     ctx.state.route = 'interaction:webauthn_options';
     const details = await provider.interactionDetails(ctx.req, ctx.res);
-    if (await throttled(ctx, (await risk.states.findState(details.uid, risk.now().getTime()))?.user_id ?? null, true)) return;
+    const waiting = await risk.states.findState(details.uid, risk.now().getTime());
+    if (await throttled(ctx, waiting?.user_id ?? null, true)) return;
     const ceremony = ctx.params.ceremony;
     if (ceremony === 'passkey') {
       if (details.prompt.name !== 'login') ctx.throw(400, 'This sign-in step has already been completed.');
@@ -329,13 +330,13 @@ export function createInteractionRoutes({ provider, accounts, views, metrics, lo
       return;
     }
     if (ceremony === 'step-up') {
-      const state = await stateFor(details.uid, 'step_up');
+      const state = waiting?.stage === 'step_up' ? waiting : undefined;
       if (!state) return ctx.throw(400, 'There is no step-up waiting in this sign-in. Start again.');
       ctx.body = await risk.webauthn.authenticationOptions('step_up', details.uid, state.user_id);
       return;
     }
     if (ceremony === 'register') {
-      const state = await stateFor(details.uid, 'enroll');
+      const state = waiting?.stage === 'enroll' ? waiting : undefined;
       const user = state && (await accounts.findById(state.user_id));
       if (!state || !user) return ctx.throw(400, 'Registering a key is only offered right after a trusted sign-in. Start again.');
       ctx.body = await risk.webauthn.registrationOptions({ id: user.id, username: user.username, displayName: user.displayName }, 'register', details.uid);
