@@ -217,6 +217,18 @@ export function createInteractionRoutes({ provider, accounts, views, metrics, lo
     ctx.body = views.render('login', data);
   };
 
+  /** 429 with Retry-After: the throttled page, or JSON for the page script's options request. */
+  const tooManyAttempts = (ctx: ParameterizedContext, wait: number, asJson = false) => {
+    metrics.signIn('rate_limited');
+    ctx.status = 429;
+    ctx.set('Retry-After', String(wait));
+    if (asJson) ctx.body = { error: 'rate_limited', error_description: `Too many attempts. Wait ${wait} seconds.` };
+    else {
+      ctx.type = 'html';
+      ctx.body = views.render('throttled', { seconds: wait });
+    }
+  };
+
   router.get('/', async (ctx) => {
     ctx.state.route = 'interaction:show';
     const details = await provider.interactionDetails(ctx.req, ctx.res);
@@ -265,14 +277,7 @@ export function createInteractionRoutes({ provider, accounts, views, metrics, lo
     const key = usernameKey(form.username);
     const zone = await risk.zoneOf(ip);
     const retryAfter = await risk.throttle.retryAfter({ usernameKey: key, ip, zone, now: risk.now().getTime() });
-    if (retryAfter > 0) {
-      metrics.signIn('rate_limited');
-      ctx.status = 429;
-      ctx.set('Retry-After', String(retryAfter));
-      ctx.type = 'html';
-      ctx.body = views.render('throttled', { seconds: retryAfter });
-      return;
-    }
+    if (retryAfter > 0) return tooManyAttempts(ctx, retryAfter);
 
     const result = await accounts.authenticate(form.username, form.password);
     if (!result.ok) {
@@ -375,21 +380,14 @@ export function createInteractionRoutes({ provider, accounts, views, metrics, lo
     }
   };
 
-  /** WebAuthn attempts are rate limited by address like passwords, and each failure counts. */
+  // WebAuthn attempts are rate limited by address like passwords, and each failure counts.
   /** The throttle's per-name bucket: the person when known, else this address (never one shared by all). */
   const webauthnKey = (ctx: ParameterizedContext, userId: string | null) => `webauthn:${userId ?? `ip:${String(ctx.state.clientIp ?? ctx.ip)}`}`;
   const throttled = async (ctx: ParameterizedContext, userId: string | null, asJson = false) => {
     const ip = String(ctx.state.clientIp ?? ctx.ip);
     const wait = await risk.throttle.retryAfter({ usernameKey: webauthnKey(ctx, userId), ip, zone: await risk.zoneOf(ip), now: risk.now().getTime() });
     if (wait <= 0) return false;
-    metrics.signIn('rate_limited');
-    ctx.status = 429;
-    ctx.set('Retry-After', String(wait));
-    if (asJson) ctx.body = { error: 'rate_limited', error_description: `Too many attempts. Wait ${wait} seconds.` };
-    else {
-      ctx.type = 'html';
-      ctx.body = views.render('throttled', { seconds: wait });
-    }
+    tooManyAttempts(ctx, wait, asJson);
     return true;
   };
   const countFailure = async (ctx: ParameterizedContext, userId: string | null) => {
