@@ -1,6 +1,6 @@
 /** Queries for `audit_log`: append-only rows, each carrying the hash of the one before it. */
 import type { Knex } from 'knex';
-import type { Db } from './db.ts';
+import { countRows, type Db } from './db.ts';
 
 export interface AuditRow {
   id?: number;
@@ -73,8 +73,7 @@ export function createAuditStore(db: Db) {
 
     /** How many entries match (to bound an export before reading it). */
     async countMatching(filter: AuditFilter): Promise<number> {
-      const row = (await db('audit_log').modify((q) => applyFilter(q, filter)).count({ n: '*' }).first()) as { n: number | string } | undefined;
-      return Number(row?.n ?? 0);
+      return countRows(applyFilter(db('audit_log'), filter));
     },
 
     /** Every matching entry in chain order (oldest first), up to `limit`; for exports. */

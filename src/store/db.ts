@@ -56,6 +56,12 @@ export function chunks<T>(items: readonly T[], size = CHUNK): T[][] {
   return out;
 }
 
+/** How many rows the query matches. */
+export async function countRows(query: Knex.QueryBuilder): Promise<number> {
+  const [row] = (await query.count({ n: '*' })) as { n?: number | string }[];
+  return Number(row?.n ?? 0);
+}
+
 export function isPostgres(db: Db): boolean {
   return db.client.config.client === 'pg';
 }

@@ -1,5 +1,5 @@
 /** Queries for `sites`: the hospital's sites, their timezone and place. Networks: site-networks.ts. */
-import type { Db } from './db.ts';
+import { countRows, type Db } from './db.ts';
 
 export interface SiteRow {
   id: string;
@@ -39,10 +39,7 @@ export function createSiteStore(db: Db) {
     },
     /** How many terminals and shifts name the site (they keep it from being deleted). */
     async dependents(id: string): Promise<{ terminals: number; shifts: number }> {
-      const count = async (name: 'terminals' | 'shifts') => {
-        const row = await db(name).where({ site_id: id }).count<{ n: number | string }[]>({ n: '*' }).first();
-        return Number(row?.n ?? 0);
-      };
+      const count = (name: 'terminals' | 'shifts') => countRows(db(name).where({ site_id: id }));
       return { terminals: await count('terminals'), shifts: await count('shifts') };
     },
   };

@@ -2,7 +2,7 @@
  * Queries for the WebAuthn tables: credentials, single-use challenges, IT enrollment links, and the
  * state of sign-ins waiting for a step-up or an enrollment.
  */
-import type { Db } from './db.ts';
+import { countRows, type Db } from './db.ts';
 
 export interface CredentialRow {
   id: string;
@@ -54,7 +54,7 @@ export function createWebAuthnStore(db: Db) {
   const states = () => db<SignInStateRow>('sign_in_states');
   return {
     credentialsOf: (userId: string) => credentials().where({ user_id: userId }).orderBy('created_at'),
-    countCredentials: async (userId: string) => Number(Object.values((await credentials().where({ user_id: userId }).count({ n: '*' }))[0] ?? { n: 0 })[0]),
+    countCredentials: (userId: string) => countRows(credentials().where({ user_id: userId })),
     findCredential: (id: string) => credentials().where({ id }).first(),
     insertCredential: (row: CredentialRow) => credentials().insert(row),
     /**
@@ -86,7 +86,7 @@ export function createWebAuthnStore(db: Db) {
       return changed === 1 ? challenges().where({ challenge }).first() : undefined;
     },
     setChallengeOutcome: (challenge: string, outcome: 'success' | 'failure') => challenges().where({ challenge }).update({ outcome }),
-    failuresFor: async (binding: string) => Number(Object.values((await challenges().where({ binding, outcome: 'failure' }).count({ n: '*' }))[0] ?? { n: 0 })[0]),
+    failuresFor: (binding: string) => countRows(challenges().where({ binding, outcome: 'failure' })),
     deleteChallengesBefore: (at: number) => challenges().where('expires_at', '<', at).delete(),
 
     insertLink: (row: EnrollmentLinkRow) => links().insert(row),
