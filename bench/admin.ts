@@ -1,6 +1,6 @@
 /**
  * The admin API's heavy operations, measured over real HTTP against a real Wardgate started in this
- * process (startWardgate, loopback), on a fresh SQLite file and a fresh PostgreSQL database
+ * process (startTestServer, loopback), on a fresh SQLite file and a fresh PostgreSQL database
  * (created on the server, dropped at the end; bench/databases.ts). The caller is IT's client: a
  * client registered with scope wardgate:admin whose token comes from client_credentials at the real
  * token endpoint (test/helpers/admin.ts), as every admin API test does.
@@ -34,15 +34,10 @@ import { parseArgs } from 'node:util';
 import { DateTime } from 'luxon';
 import { usernameKey } from '../src/accounts/usernames.ts';
 import { entryHash, GENESIS } from '../src/audit/log.ts';
-import { loadConfig } from '../src/config.ts';
 import { describeDevice } from '../src/device/user-agent.ts';
 import { createGeoLookup } from '../src/geo/geoip.ts';
 import { formatLocal, toEpochMs } from '../src/hospital/local-time.ts';
 import { cidrRange, ipToHex } from '../src/hospital/networks.ts';
-import { createSites } from '../src/hospital/sites.ts';
-import { createTerminals } from '../src/hospital/terminals.ts';
-import { openSecretBox, startWardgate } from '../src/main.ts';
-import { createClientRegistry } from '../src/oidc/clients.ts';
 import { createPolicies } from '../src/policy/policies.ts';
 import { evaluate } from '../src/risk/engine.ts';
 import type { Policy, VersionedPolicy } from '../src/risk/policy.ts';
@@ -51,12 +46,11 @@ import { SIGNALS } from '../src/risk/signals/index.ts';
 import type { RiskContext } from '../src/risk/types.ts';
 import { decisionRow } from '../src/signin/assessor.ts';
 import { createAuditStore, type AuditRow } from '../src/store/audit-log.ts';
-import { createClientStore } from '../src/store/clients.ts';
 import { isPostgres, type Db } from '../src/store/db.ts';
 import type { DecisionRow } from '../src/store/decisions.ts';
 import type { UserRow } from '../src/store/users.ts';
-import { AdminClient, clientCredentialsToken } from '../test/helpers/admin.ts';
-import type { TestServer } from '../test/helpers/server.ts';
+import { adminClient } from '../test/helpers/admin.ts';
+import { startTestServer } from '../test/helpers/server.ts';
 import type { TestDatabase } from '../test/helpers/database.ts';
 import { eachDatabase, serverVersion } from './databases.ts';
 import { ATTACKER_IP, DEVICES, int, pick, PUBLIC_GB, PUBLIC_US, seededRandom, weighted, type Random } from './risk-data.ts';
@@ -434,23 +428,14 @@ function printTable(version: string, lines: readonly Line[]): void {
 }
 
 async function benchDatabase(target: TestDatabase, rota: readonly RotaShift[], files: ReturnType<typeof rotaFiles>, anchor: number): Promise<Result> {
-  const config = loadConfig({
-    NODE_ENV: 'test',
-    PORT: '0',
-    DATABASE_URL: target.url,
-    WARDGATE_DATA_DIR: target.dataDir,
-    WARDGATE_KEY_ENCRYPTION_KEY: crypto.randomBytes(32).toString('base64'),
-    WARDGATE_LOG_LEVEL: 'silent',
-    WARDGATE_DEMO: '0',
-  });
-  const wardgate = await startWardgate(config);
+  const wardgate = await startTestServer(target, { WARDGATE_LOG_LEVEL: 'silent' });
   const lines: Line[] = [];
   const line = (label: string, samples: number[], note = '') => {
     lines.push({ label, samples, note });
     process.stdout.write('.');
   };
   try {
-    const { db, issuer } = wardgate;
+    const { db, hospital } = wardgate;
     const version = await serverVersion(db);
     console.log(`\n${version}: setting up`);
 
@@ -461,19 +446,16 @@ async function benchDatabase(target: TestDatabase, rota: readonly RotaShift[], f
       id: u.id, username: u.username, username_key: usernameKey(u.username), display_name: u.displayName,
       email: null, roles: '[]', fhir_user: null, password_hash: null, disabled: false, created_at: at, updated_at: at,
     })));
-    const sites = createSites(db);
-    for (const { rotaSystem: _, ...site } of SITES) await sites.create(site);
-    const terminalService = createTerminals(db, { issuer });
+    for (const { rotaSystem: _, ...site } of SITES) await hospital.sites.create(site);
     const terminals: BenchTerminal[] = [];
     for (let i = 0; i < 10 * SITES.length; i++) {
       const site = i % SITES.length;
-      const pending = await terminalService.create({ name: `Ward PC ${i}`, siteId: SITES[site]!.id, unit: `Ward ${1 + (i % 7)}` });
-      const enrolled = (await terminalService.enroll(pending.enrollmentUrl.split('/').pop()!))!;
+      const pending = await hospital.terminals.create({ name: `Ward PC ${i}`, siteId: SITES[site]!.id, unit: `Ward ${1 + (i % 7)}` });
+      const enrolled = (await hospital.terminals.enroll(pending.enrollmentUrl.split('/').pop()!))!;
       terminals.push({ id: pending.id, site, credential: enrolled.credential });
     }
-    const clients = createClientRegistry(createClientStore(db), openSecretBox(config));
-    for (const { weight: _, ...client } of CLIENTS) await clients.register({ ...client, redirect_uris: [`https://${client.client_id}.hospital.example/cb`] });
-    const api = new AdminClient(issuer, await clientCredentialsToken({ issuer, clients } as Pick<TestServer, 'issuer' | 'clients'> as TestServer));
+    for (const { weight: _, ...client } of CLIENTS) await wardgate.clients.register({ ...client, redirect_uris: [`https://${client.client_id}.hospital.example/cb`] });
+    const api = await adminClient(wardgate);
 
     // A day of decisions and the audit chain they leave, made now so that "the last 24 hours" holds them.
     const policy = await createPolicies(db).active();

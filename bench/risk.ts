@@ -23,7 +23,6 @@
  * `--explain` prints each port query's plan (EXPLAIN ANALYZE on PostgreSQL, EXPLAIN QUERY PLAN on SQLite),
  * and on PostgreSQL the one statement's generic plan (the plan a prepared statement settles on).
  */
-import crypto from 'node:crypto';
 import os from 'node:os';
 import { isDeepStrictEqual, parseArgs } from 'node:util';
 import type pg from 'pg';
@@ -48,6 +47,7 @@ import { createPolicyVersionStore } from '../src/store/policy-versions.ts';
 import { createRiskSnapshotStore, SNAPSHOT_SQL, snapshotParameters, type SnapshotRequest } from '../src/store/risk-snapshot.ts';
 import { generateContexts, generateData, insertData, rowCount, type BenchData } from './risk-data.ts';
 import type { TestDatabase } from '../test/helpers/database.ts';
+import { testEnv } from '../test/helpers/server.ts';
 import { eachDatabase, serverVersion } from './databases.ts';
 
 const { values: options, positionals } = parseArgs({
@@ -248,13 +248,7 @@ interface Result {
 }
 
 async function benchDatabase(target: TestDatabase, data: BenchData, contexts: RiskContext[]): Promise<Result> {
-  const config = loadConfig({
-    NODE_ENV: 'test',
-    DATABASE_URL: target.url,
-    WARDGATE_DATA_DIR: target.dataDir,
-    WARDGATE_KEY_ENCRYPTION_KEY: crypto.randomBytes(32).toString('base64'),
-    WARDGATE_LOG_LEVEL: 'silent',
-  });
+  const config = loadConfig(testEnv(target, { WARDGATE_LOG_LEVEL: 'silent' }));
   const log = createLogger('silent');
   const { db } = await prepareDatabase(config, log);
   try {

@@ -1,25 +1,18 @@
 /**
  * Sign-in cost, measured: argon2id hashing and verification at Wardgate's parameters, and the full
- * authorization code flow (authorize → login → code → token) against a real server on loopback.
+ * authorization code flow (authorize → login → code → token) against a real server on loopback
+ * (startTestServer).
  * Bounded: a fixed number of sequential iterations, then it stops.
  *
  *   node bench/sign-in.ts [iterations]          (embedded SQLite in a temp folder)
  *   DATABASE_URL=postgres://… node bench/sign-in.ts [iterations]
  */
-import crypto from 'node:crypto';
-import fs from 'node:fs';
 import os from 'node:os';
-import path from 'node:path';
 import * as oidc from 'openid-client';
-import { loadConfig } from '../src/config.ts';
-import { startWardgate, openSecretBox } from '../src/main.ts';
 import { hashPassword, verifyPassword } from '../src/accounts/passwords.ts';
-import { createAccounts } from '../src/accounts/accounts.ts';
-import { createClientRegistry } from '../src/oidc/clients.ts';
-import { createClientStore } from '../src/store/clients.ts';
-import { createPayloadStore } from '../src/store/oidc-payloads.ts';
-import { createUserStore } from '../src/store/users.ts';
 import { TestBrowser, signIn } from '../test/helpers/browser.ts';
+import { createTestDatabase } from '../test/helpers/database.ts';
+import { startTestServer } from '../test/helpers/server.ts';
 
 const iterations = Number(process.argv[2] ?? 50);
 
@@ -43,19 +36,10 @@ for (let i = 0; i < iterations; i++) {
   verifies.push((await time(() => verifyPassword(stored, 'benchmark passphrase')))[0]);
 }
 
-const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'wardgate-bench-'));
-const config = loadConfig({
-  NODE_ENV: 'test',
-  PORT: '0',
-  DATABASE_URL: process.env.DATABASE_URL ?? `sqlite:${path.join(dataDir, 'bench.db')}`,
-  WARDGATE_DATA_DIR: dataDir,
-  WARDGATE_KEY_ENCRYPTION_KEY: crypto.randomBytes(32).toString('base64'),
-  WARDGATE_LOG_LEVEL: 'silent',
-});
-const [startupMs, wardgate] = await time(() => startWardgate(config));
+const target = await createTestDatabase('sqlite');
+const [startupMs, wardgate] = await time(() => startTestServer(target, { WARDGATE_LOG_LEVEL: 'silent', DATABASE_URL: process.env.DATABASE_URL ?? target.url }));
 try {
-  const accounts = createAccounts(createUserStore(wardgate.db), createPayloadStore(wardgate.db));
-  const clients = createClientRegistry(createClientStore(wardgate.db), openSecretBox(config));
+  const { accounts, clients, config } = wardgate;
   const { user } = await accounts.create({ username: `bench.${Date.now()}`, password: 'benchmark passphrase', displayName: 'Bench' });
   const username = user.username;
   const { client_id, client_secret } = await clients.register({ client_name: 'Bench', redirect_uris: ['https://bench.example/cb'], first_party: true });
@@ -81,5 +65,5 @@ try {
   summary('token endpoint (code → tokens)', tokens);
 } finally {
   await wardgate.close();
-  fs.rmSync(dataDir, { recursive: true, force: true });
+  await target.drop();
 }

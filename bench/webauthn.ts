@@ -8,9 +8,7 @@
  *   DATABASE_URL=postgres://… node bench/webauthn.ts [n]
  */
 import crypto from 'node:crypto';
-import fs from 'node:fs';
 import os from 'node:os';
-import path from 'node:path';
 import { verifyAuthenticationResponse } from '@simplewebauthn/server';
 import { isoBase64URL, isoCBOR } from '@simplewebauthn/server/helpers';
 import { createAccounts } from '../src/accounts/accounts.ts';
@@ -22,19 +20,14 @@ import { createPayloadStore } from '../src/store/oidc-payloads.ts';
 import { createUserStore } from '../src/store/users.ts';
 import { createWebAuthnStore } from '../src/store/webauthn.ts';
 import { createWebAuthn } from '../src/webauthn/service.ts';
+import { createTestDatabase } from '../test/helpers/database.ts';
 import { signAssertion, type KeyCredential } from '../test/helpers/security-key.ts';
+import { testEnv } from '../test/helpers/server.ts';
 
 const N = Number(process.argv[2] ?? 300);
 const WARMUP = 20;
-const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'wardgate-bench-webauthn-'));
-const config = loadConfig({
-  NODE_ENV: 'test',
-  PORT: '0',
-  DATABASE_URL: process.env.DATABASE_URL ?? `sqlite:${path.join(dir, 'w.db')}`,
-  WARDGATE_DATA_DIR: dir,
-  WARDGATE_KEY_ENCRYPTION_KEY: crypto.randomBytes(32).toString('base64'),
-  WARDGATE_LOG_LEVEL: 'warn',
-});
+const target = await createTestDatabase('sqlite');
+const config = loadConfig(testEnv(target, { WARDGATE_LOG_LEVEL: 'warn', DATABASE_URL: process.env.DATABASE_URL ?? target.url }));
 const { db } = await prepareDatabase(config, createLogger('warn'));
 const pct = (xs: number[], p: number) => xs.slice().sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor((p / 100) * xs.length))]!;
 
@@ -75,5 +68,5 @@ try {
   console.log(`verifyAuthenticationResponse (signature)    p50 ${pct(signatureOnly, 50).toFixed(2)} ms  p99 ${pct(signatureOnly, 99).toFixed(2)} ms`);
 } finally {
   await db.destroy();
-  fs.rmSync(dir, { recursive: true, force: true });
+  await target.drop();
 }
