@@ -1,6 +1,6 @@
 /** Queries for `audit_log`: append-only rows, each carrying the hash of the one before it. */
 import type { Knex } from 'knex';
-import { countRows, type Db } from './db.ts';
+import { countRows, escapeLike, type Db } from './db.ts';
 
 export interface AuditRow {
   id?: number;
@@ -33,7 +33,7 @@ export interface AuditFilter {
   afterId?: number;
 }
 
-const likePrefix = (text: string) => `${text.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+const likePrefix = (text: string) => `${escapeLike(text)}%`;
 
 function applyFilter(query: Knex.QueryBuilder, filter: AuditFilter): Knex.QueryBuilder {
   if (filter.type !== undefined) query.where('audit_log.type', filter.type);

@@ -56,6 +56,11 @@ export function chunks<T>(items: readonly T[], size = CHUNK): T[][] {
   return out;
 }
 
+/** Text matched literally by `like ? escape '\\'`: the backslash, % and _ escaped. */
+export function escapeLike(text: string): string {
+  return text.replace(/[\\%_]/g, (c) => `\\${c}`);
+}
+
 /** How many rows the query matches. */
 export async function countRows(query: Knex.QueryBuilder): Promise<number> {
   const [row] = (await query.count({ n: '*' })) as { n?: number | string }[];

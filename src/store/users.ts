@@ -1,5 +1,5 @@
 /** Queries for `users`. Usernames are unique by their normalised key (see accounts/usernames.ts). */
-import type { Db } from './db.ts';
+import { escapeLike, type Db } from './db.ts';
 
 export interface UserRow {
   id: string;
@@ -50,7 +50,7 @@ export function createUserStore(db: Db) {
       // Roles are a JSON array of lower-case names, digits and "-": the quoted name matches one whole role.
       if (filter.role !== undefined) query.where('roles', 'like', `%${JSON.stringify(filter.role)}%`);
       if (filter.q !== undefined) {
-        const like = (text: string) => `%${text.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+        const like = (text: string) => `%${escapeLike(text)}%`;
         const q = like(filter.q.toLowerCase());
         query.where((w) =>
           w
