@@ -4,8 +4,8 @@
  */
 import crypto from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createShifts, type Shifts } from '../../src/hospital/shifts.ts';
-import { createSites, type Sites } from '../../src/hospital/sites.ts';
+import type { Shifts } from '../../src/hospital/shifts.ts';
+import type { Sites } from '../../src/hospital/sites.ts';
 import { createTerminals, TERMINAL_COOKIE, type Terminals } from '../../src/hospital/terminals.ts';
 import { createTestDatabase, databaseUnavailable, type TestDatabase } from '../helpers/database.ts';
 import { TestBrowser } from '../helpers/browser.ts';
@@ -35,9 +35,7 @@ describe.skipIf(databaseUnavailable())('hospital context', () => {
   beforeAll(async () => {
     db = await createTestDatabase();
     server = await startTestServer(db);
-    sites = createSites(server.db);
-    terminals = createTerminals(server.db, { issuer: server.issuer });
-    shifts = createShifts(server.db);
+    ({ sites, terminals, shifts } = server.hospital);
     await sites.create(ST_ELSEWHERE);
     await sites.create({ id: 'st-elsewhere-icu', name: 'St Elsewhere ICU', timezone: 'Europe/London', country: 'GB', networks: ['10.20.7.0/24', '2001:db8:20:7::/64'] });
     await sites.create({ id: 'mercy-west', name: 'Mercy West', timezone: 'America/New_York', country: 'US', latitude: 47.6, longitude: -122.3, networks: ['10.0.0.0/8'] });
