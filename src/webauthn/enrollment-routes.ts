@@ -6,11 +6,11 @@
 import Router from '@koa/router';
 import type { ParameterizedContext } from 'koa';
 import { bodyParser } from '@koa/bodyparser';
-import { z } from 'zod';
 import type { RegistrationResponseJSON } from '@simplewebauthn/server';
 import type { Accounts } from '../accounts/accounts.ts';
 import { isAppError } from '../errors.ts';
 import type { Views } from '../http/views.ts';
+import { readCeremonyForm, sameOriginJson } from './requests.ts';
 import { hashToken, type WebAuthn } from './service.ts';
 
 const PATH = '/enroll/:token';
@@ -20,7 +20,6 @@ export function createEnrollmentLinkRoutes(deps: { webauthn: WebAuthn; accounts:
   const router = new Router();
   const form = bodyParser({ enableTypes: ['form'], formLimit: `${deps.bodyLimitBytes}b` });
   const json = bodyParser({ enableTypes: ['json'], jsonLimit: `${deps.bodyLimitBytes}b` });
-  const posted = z.object({ response: z.string().min(2).max(64 * 1024), nickname: z.string().max(100).optional() });
 
   router.use(PATH, async (ctx, next) => {
     ctx.state.route = 'enroll_link';
@@ -57,9 +56,7 @@ export function createEnrollmentLinkRoutes(deps: { webauthn: WebAuthn; accounts:
     page(ctx, ctx.params.token!, user);
   });
 
-  router.post(`${PATH}/options`, json, async (ctx) => {
-    const site = ctx.get('sec-fetch-site');
-    if ((site && site !== 'same-origin') || !ctx.is('application/json')) ctx.throw(403, 'Security key requests must come from the Wardgate page.');
+  router.post(`${PATH}/options`, sameOriginJson, json, async (ctx) => {
     const user = await userFor(ctx.params.token!);
     if (!user) return ctx.throw(400, INVALID);
     ctx.body = await deps.webauthn.registrationOptions({ id: user.id, username: user.username, displayName: user.displayName }, 'enroll_link', `link:${hashToken(ctx.params.token!)}`);
@@ -69,20 +66,16 @@ export function createEnrollmentLinkRoutes(deps: { webauthn: WebAuthn; accounts:
     const token = ctx.params.token!;
     const user = await userFor(token);
     if (!user) return invalid(ctx);
-    const body = posted.safeParse(ctx.request.body ?? {});
     try {
-      if (!body.success) throw Object.assign(new Error('The security key response could not be read.'), { code: 'webauthn_failed' });
-      const response = JSON.parse(body.data.response) as RegistrationResponseJSON;
+      const posted = readCeremonyForm<RegistrationResponseJSON>(ctx.request.body);
       // The link is claimed once the key has verified: a failed attempt (a challenge that expired
       // while the key was found, no user verification) leaves it usable, and of two tabs only one
       // keeps its key.
-      await deps.webauthn.verifyRegistration({ response, ceremony: 'enroll_link', binding: `link:${hashToken(token)}`, userId: user.id, nickname: body.data.nickname, claim: () => deps.webauthn.useLink(token) });
+      await deps.webauthn.verifyRegistration({ response: posted.response, ceremony: 'enroll_link', binding: `link:${hashToken(token)}`, userId: user.id, nickname: posted.nickname, claim: () => deps.webauthn.useLink(token) });
     } catch (error) {
-      if (isAppError(error, 'webauthn_failed') && error.details?.reason === 'link_used') return invalid(ctx);
-      if (isAppError(error, 'webauthn_failed') || (error as { code?: string }).code === 'webauthn_failed' || error instanceof SyntaxError) {
-        return page(ctx, token, user, (error as Error).message);
-      }
-      throw error;
+      if (!isAppError(error, 'webauthn_failed')) throw error;
+      if (error.details?.reason === 'link_used') return invalid(ctx);
+      return page(ctx, token, user, error.message);
     }
     ctx.type = 'html';
     ctx.body = deps.views.render('enroll-done', { displayName: user.displayName });

@@ -28,11 +28,12 @@ import type { SignInHistory } from '../../signin/history.ts';
 import type { Throttle } from '../../signin/throttle.ts';
 import type { Zone } from '../../store/failed-attempts.ts';
 import type { AuthenticationResponseJSON, RegistrationResponseJSON } from '@simplewebauthn/server';
-import { AppError, isAppError } from '../../errors.ts';
+import { isAppError } from '../../errors.ts';
 import { ACR_PHR, PASSWORD_LOGIN } from '../acr.ts';
 import type { VersionedPolicy } from '../../risk/policy.ts';
 import type { WebAuthnStore } from '../../store/webauthn.ts';
 import type { WebAuthn } from '../../webauthn/service.ts';
+import { readCeremonyForm, sameOriginJson } from '../../webauthn/requests.ts';
 import { grantConsent } from './consent.ts';
 import { ACR_UPGRADE } from './policy.ts';
 
@@ -311,13 +312,6 @@ export function createInteractionRoutes({ provider, accounts, views, metrics, lo
   // result posted as a normal form, so that every outcome is an ordinary page or redirect.
   const json = bodyParser({ enableTypes: ['json'], jsonLimit: `${bodyLimitBytes}b` });
 
-  /** Only the page Wardgate served may ask for a challenge (and JSON forces a CORS preflight). */
-  const sameOriginJson = async (ctx: ParameterizedContext, next: () => Promise<unknown>) => {
-    const site = ctx.get('sec-fetch-site');
-    if ((site && site !== 'same-origin') || !ctx.is('application/json')) ctx.throw(403, 'Security key requests must come from the Wardgate page.');
-    await next();
-  };
-
   const stateFor = async (uid: string, stage: 'step_up' | 'enroll') => {
     const state = await risk.states.findState(uid, risk.now().getTime());
     return state && state.stage === stage ? state : undefined;
@@ -350,36 +344,6 @@ export function createInteractionRoutes({ provider, accounts, views, metrics, lo
     ctx.throw(404, 'There is nothing at this address.');
   });
 
-  const responseForm = z.object({ response: z.string().min(2).max(64 * 1024), nickname: z.string().max(100).optional(), password: z.string().max(4096).optional() });
-  const b64url = z.string().regex(/^[A-Za-z0-9_-]*$/).max(16 * 1024);
-  /** The shape @simplewebauthn/browser posts; anything else is refused before it reaches a query. */
-  const credentialShape = z.object({
-    id: b64url.min(1),
-    rawId: b64url.min(1),
-    type: z.literal('public-key'),
-    authenticatorAttachment: z.enum(['platform', 'cross-platform']).optional(),
-    response: z.object({
-      clientDataJSON: b64url.min(1),
-      authenticatorData: b64url.optional(),
-      signature: b64url.optional(),
-      userHandle: b64url.optional(),
-      attestationObject: b64url.optional(),
-      transports: z.array(z.string().max(32)).max(8).optional(),
-    }).passthrough(),
-    clientExtensionResults: z.record(z.string(), z.unknown()).optional(),
-  }).passthrough();
-
-  const parseResponse = <T>(ctx: ParameterizedContext): { response: T; nickname?: string; password?: string } | undefined => {
-    const form = responseForm.safeParse(ctx.request.body ?? {});
-    if (!form.success) return undefined;
-    try {
-      const shaped = credentialShape.safeParse(JSON.parse(form.data.response));
-      return shaped.success ? { response: shaped.data as T, nickname: form.data.nickname, password: form.data.password } : undefined;
-    } catch {
-      return undefined;
-    }
-  };
-
   // WebAuthn attempts are rate limited by address like passwords, and each failure counts.
   /** The throttle's per-name bucket: the person when known, else this address (never one shared by all). */
   const webauthnKey = (ctx: ParameterizedContext, userId: string | null) => `webauthn:${userId ?? `ip:${String(ctx.state.clientIp ?? ctx.ip)}`}`;
@@ -408,9 +372,8 @@ export function createInteractionRoutes({ provider, accounts, views, metrics, lo
       await risk.states.deleteState(details.uid);
       return renderLogin(ctx, { uid: details.uid, clientName: client.name, error: DISABLED }, 403);
     }
-    const posted = parseResponse<AuthenticationResponseJSON>(ctx);
     try {
-      if (!posted) throw new AppError('webauthn_failed', 'The security key response could not be read.');
+      const posted = readCeremonyForm<AuthenticationResponseJSON>(ctx.request.body);
       const proof = await risk.webauthn.verifyAuthentication({ response: posted.response, ceremony: 'step_up', binding: details.uid, expectedUserId: state.user_id });
       const withPassword = state.password_at !== null || (details.session?.amr as string[] | undefined)?.includes('pwd');
       metrics.signIn('success');
@@ -442,10 +405,9 @@ export function createInteractionRoutes({ provider, accounts, views, metrics, lo
     const client = await clientOf(details);
     if (await throttled(ctx, null)) return;
     if (await refusedBeforePassword(ctx, details, client)) return;
-    const posted = parseResponse<AuthenticationResponseJSON>(ctx);
     let proof: Awaited<ReturnType<WebAuthn['verifyAuthentication']>>;
     try {
-      if (!posted) throw new AppError('webauthn_failed', 'The security key response could not be read.');
+      const posted = readCeremonyForm<AuthenticationResponseJSON>(ctx.request.body);
       proof = await risk.webauthn.verifyAuthentication({ response: posted.response, ceremony: 'passkey', binding: details.uid, expectedUserId: null });
     } catch (error) {
       if (!isAppError(error, 'webauthn_failed')) throw error;
@@ -483,9 +445,8 @@ export function createInteractionRoutes({ provider, accounts, views, metrics, lo
     const user = state && (await accounts.findById(state.user_id));
     if (!state || !user) return ctx.throw(400, 'Registering a key is only offered right after a trusted sign-in. Start again.');
     if (await throttled(ctx, user.id)) return;
-    const posted = parseResponse<RegistrationResponseJSON>(ctx);
     try {
-      if (!posted) throw new AppError('webauthn_failed', 'The security key response could not be read.');
+      const posted = readCeremonyForm<RegistrationResponseJSON>(ctx.request.body);
       // The password again: whoever sits at the workstation now must be the person who signed in.
       const again = await accounts.authenticate(user.username, posted.password ?? '');
       if (!again.ok || again.user.id !== user.id) {
