@@ -29,7 +29,6 @@
  * 5. POST /simulate, a mix of people, places, browsers, terminals and apps.
  */
 import crypto from 'node:crypto';
-import os from 'node:os';
 import { parseArgs } from 'node:util';
 import { DateTime } from 'luxon';
 import { usernameKey } from '../src/accounts/usernames.ts';
@@ -53,6 +52,7 @@ import { adminClient } from '../test/helpers/admin.ts';
 import { startTestServer } from '../test/helpers/server.ts';
 import type { TestDatabase } from '../test/helpers/database.ts';
 import { eachDatabase, serverVersion } from './databases.ts';
+import { elapsedMs, loadAverage, machine, quantile, timed } from './measure.ts';
 import { ATTACKER_IP, DEVICES, int, pick, PUBLIC_GB, PUBLIC_US, seededRandom, weighted, type Random } from './risk-data.ts';
 
 const { values: options } = parseArgs({
@@ -81,20 +81,6 @@ const DAY = 24 * HOUR;
 
 // ---------------------------------------------------------------------------------------------
 // Timing
-
-const elapsedMs = (since: bigint) => Number(process.hrtime.bigint() - since) / 1e6;
-
-async function timed<T>(op: () => Promise<T>): Promise<[number, T]> {
-  const t0 = process.hrtime.bigint();
-  const result = await op();
-  return [elapsedMs(t0), result];
-}
-
-/** Nearest rank. */
-function quantile(samples: readonly number[], q: number): number {
-  const sorted = [...samples].sort((a, b) => a - b);
-  return sorted[Math.max(0, Math.ceil(q * sorted.length) - 1)]!;
-}
 
 const duration = (ms: number) => (ms >= 1000 ? `${(ms / 1000).toFixed(2)} s` : ms >= 10 ? `${ms.toFixed(1)} ms` : `${ms.toFixed(2)} ms`);
 const bytes = (n: number) => (n >= 1e6 ? `${(n / 1e6).toFixed(1)} MB` : `${(n / 1e3).toFixed(1)} kB`);
@@ -601,9 +587,8 @@ async function benchDatabase(target: TestDatabase, rota: readonly RotaShift[], f
 
 // ---------------------------------------------------------------------------------------------
 
-const load = () => os.loadavg().map((l) => l.toFixed(2)).join(' ');
 console.log(`Wardgate admin API benchmark: ${count(USERS * 30)}-row rota, ${count(DECISIONS)} decisions, ${count(AUDIT_ENTRIES)} audit entries, ${SIMULATIONS} simulations`);
-console.log(`Node ${process.version}, ${os.cpus().length} × ${os.cpus()[0]?.model ?? 'cpu'}, ${os.platform()} ${os.release()}, ${new Date().toISOString()}, load average ${load()}`);
+console.log(machine());
 const anchor = Date.now();
 const rota = generateRota(anchor);
 const files = rotaFiles(rota);
@@ -612,7 +597,7 @@ await eachDatabase(options.db, async (target) => {
   results.push(await benchDatabase(target, rota, files, anchor));
 });
 
-console.log(`\nload average at the end: ${load()}`);
+console.log(`\nload average at the end: ${loadAverage()}`);
 if (results.length) {
   const cell = (l: Line | undefined) => (!l ? '– | – | –' : l.samples.length === 1 ? `${duration(l.samples[0]!)} | – | 1` : `${duration(quantile(l.samples, 0.5))} | ${duration(quantile(l.samples, 0.95))} | ${l.samples.length}`);
   console.log(`\n| operation | ${results.map((r) => `${r.version.split(' (')[0]} p50 | p95 | n`).join(' | ')} | notes (${results.map((r) => r.kind).join(' / ')}) |`);

@@ -23,7 +23,6 @@
  * `--explain` prints each port query's plan (EXPLAIN ANALYZE on PostgreSQL, EXPLAIN QUERY PLAN on SQLite),
  * and on PostgreSQL the one statement's generic plan (the plan a prepared statement settles on).
  */
-import os from 'node:os';
 import { isDeepStrictEqual, parseArgs } from 'node:util';
 import type pg from 'pg';
 import { createAuditLog } from '../src/audit/log.ts';
@@ -49,6 +48,7 @@ import { generateContexts, generateData, insertData, rowCount, type BenchData } 
 import type { TestDatabase } from '../test/helpers/database.ts';
 import { testEnv } from '../test/helpers/server.ts';
 import { eachDatabase, serverVersion } from './databases.ts';
+import { elapsedMs, loadAverage, machine, quantile } from './measure.ts';
 
 const { values: options, positionals } = parseArgs({
   allowPositionals: true,
@@ -86,8 +86,6 @@ interface Stats {
   perSecond: number;
 }
 
-const elapsedMs = (since: bigint) => Number(process.hrtime.bigint() - since) / 1e6;
-
 /** Runs op(0 … count-1) with `concurrency` in flight, timing each. */
 async function measure(count: number, concurrency: number, op: (i: number) => Promise<unknown>): Promise<Run> {
   const samples = new Array<number>(count).fill(0);
@@ -104,10 +102,8 @@ async function measure(count: number, concurrency: number, op: (i: number) => Pr
   return { samples, wallMs: elapsedMs(started) };
 }
 
-function stats(run: Run): Stats {
-  const sorted = [...run.samples].sort((a, b) => a - b);
-  const rank = (q: number) => sorted[Math.max(0, Math.ceil(q * sorted.length) - 1)]!;
-  return { n: sorted.length, p50: rank(0.5), p99: rank(0.99), max: sorted[sorted.length - 1]!, perSecond: (sorted.length / run.wallMs) * 1000 };
+function stats({ samples, wallMs }: Run): Stats {
+  return { n: samples.length, p50: quantile(samples, 0.5), p99: quantile(samples, 0.99), max: quantile(samples, 1), perSecond: (samples.length / wallMs) * 1000 };
 }
 
 const ms = (v: number) => `${v < 10 ? v.toFixed(3) : v.toFixed(1)} ms`.padStart(10);
@@ -401,9 +397,7 @@ async function benchDatabase(target: TestDatabase, data: BenchData, contexts: Ri
 // ---------------------------------------------------------------------------------------------
 
 console.log(`Wardgate risk benchmark: ${N} decisions (+${WARMUP} warm-up), ${CONCURRENCY} in flight for the concurrent runs`);
-// Other work on the machine shows in the tails: the load average is printed before and after.
-const load = () => os.loadavg().map((l) => l.toFixed(2)).join(' ');
-console.log(`Node ${process.version}, ${os.cpus().length} × ${os.cpus()[0]?.model ?? 'cpu'}, ${os.platform()} ${os.release()}, ${new Date().toISOString()}, load average ${load()}`);
+console.log(machine());
 const t0 = process.hrtime.bigint();
 const data = generateData();
 const contexts = generateContexts(data, WARMUP + N);
@@ -419,7 +413,7 @@ await eachDatabase(options.db, async (target) => {
 
 // The targets are for one decision's own latency (sequential runs); with several in flight on two
 // cores a decision also waits for the others, which the concurrent columns show.
-console.log(`\nload average at the end: ${load()}`);
+console.log(`\nload average at the end: ${loadAverage()}`);
 console.log(results.length ? 'Targets (sequential p99)' : 'No database was measured.');
 for (const r of results) {
   const verdict = (value: number, limit: number) => `${value.toFixed(3)} ms ${value <= limit ? '≤' : '>'} ${limit} ms: ${value <= limit ? 'met' : 'MISSED'}`;
