@@ -13,31 +13,24 @@ import { hashPassword, verifyPassword } from '../src/accounts/passwords.ts';
 import { signIn } from '../test/helpers/browser.ts';
 import { createTestDatabase } from '../test/helpers/database.ts';
 import { startTestServer } from '../test/helpers/server.ts';
+import { quantile, timed } from './measure.ts';
 
 const iterations = Number(process.argv[2] ?? 50);
 
 function summary(label: string, samples: number[]) {
-  const sorted = [...samples].sort((a, b) => a - b);
-  const at = (q: number) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!;
-  console.log(`${label.padEnd(34)} n=${String(samples.length).padStart(3)}  median ${at(0.5).toFixed(1)} ms  p95 ${at(0.95).toFixed(1)} ms`);
-}
-
-async function time<T>(work: () => Promise<T>): Promise<[number, T]> {
-  const t0 = performance.now();
-  const result = await work();
-  return [performance.now() - t0, result];
+  console.log(`${label.padEnd(34)} n=${String(samples.length).padStart(3)}  median ${quantile(samples, 0.5).toFixed(1)} ms  p95 ${quantile(samples, 0.95).toFixed(1)} ms`);
 }
 
 const hashes: number[] = [];
 const verifies: number[] = [];
 const stored = await hashPassword('benchmark passphrase');
 for (let i = 0; i < iterations; i++) {
-  hashes.push((await time(() => hashPassword('benchmark passphrase')))[0]);
-  verifies.push((await time(() => verifyPassword(stored, 'benchmark passphrase')))[0]);
+  hashes.push((await timed(() => hashPassword('benchmark passphrase')))[0]);
+  verifies.push((await timed(() => verifyPassword(stored, 'benchmark passphrase')))[0]);
 }
 
 const target = await createTestDatabase('sqlite');
-const [startupMs, wardgate] = await time(() => startTestServer(target, { WARDGATE_LOG_LEVEL: 'silent', DATABASE_URL: process.env.DATABASE_URL ?? target.url }));
+const [startupMs, wardgate] = await timed(() => startTestServer(target, { WARDGATE_LOG_LEVEL: 'silent', DATABASE_URL: process.env.DATABASE_URL ?? target.url }));
 try {
   const { clients, config } = wardgate;
   // A trusted sign-in (on shift, at an enrolled ward terminal, on the site's network), which the
@@ -56,7 +49,7 @@ try {
     const { callback, status } = await signIn(browser, url.href, { username, password: 'benchmark passphrase' });
     // A risk signal over its budget (a loaded machine) steps the sign-in up: no code to time.
     if (!callback) throw new Error(`sign-in ${i + 1} ended without a code (HTTP ${status}): stepped up or refused`);
-    const [tokenMs] = await time(() => oidc.authorizationCodeGrant(rp, new URL(callback), { pkceCodeVerifier: verifier, expectedState: 's' }));
+    const [tokenMs] = await timed(() => oidc.authorizationCodeGrant(rp, new URL(callback), { pkceCodeVerifier: verifier, expectedState: 's' }));
     flows.push(performance.now() - t0);
     tokens.push(tokenMs);
   }

@@ -23,13 +23,13 @@ import { createWebAuthn } from '../src/webauthn/service.ts';
 import { createTestDatabase } from '../test/helpers/database.ts';
 import { signAssertion, type KeyCredential } from '../test/helpers/security-key.ts';
 import { testEnv } from '../test/helpers/server.ts';
+import { quantile } from './measure.ts';
 
 const N = Number(process.argv[2] ?? 300);
 const WARMUP = 20;
 const target = await createTestDatabase('sqlite');
 const config = loadConfig(testEnv(target, { WARDGATE_LOG_LEVEL: 'warn', DATABASE_URL: process.env.DATABASE_URL ?? target.url }));
 const { db } = await prepareDatabase(config, createLogger('warn'));
-const pct = (xs: number[], p: number) => xs.slice().sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor((p / 100) * xs.length))]!;
 
 try {
   const { user } = await createAccounts(createUserStore(db), createPayloadStore(db)).create({ username: `bench.${Date.now()}`, displayName: 'Bench', password: 'bench passphrase long enough' });
@@ -64,8 +64,8 @@ try {
     }
   }
   console.log(`WebAuthn assertion check: ${config.database.client}, Node ${process.version}, ${os.cpus().length} cores, ES256, n=${N}, ${new Date().toISOString()}`);
-  console.log(`webauthn.verifyAuthentication (whole)       p50 ${pct(whole, 50).toFixed(2)} ms  p99 ${pct(whole, 99).toFixed(2)} ms`);
-  console.log(`verifyAuthenticationResponse (signature)    p50 ${pct(signatureOnly, 50).toFixed(2)} ms  p99 ${pct(signatureOnly, 99).toFixed(2)} ms`);
+  console.log(`webauthn.verifyAuthentication (whole)       p50 ${quantile(whole, 0.5).toFixed(2)} ms  p99 ${quantile(whole, 0.99).toFixed(2)} ms`);
+  console.log(`verifyAuthenticationResponse (signature)    p50 ${quantile(signatureOnly, 0.5).toFixed(2)} ms  p99 ${quantile(signatureOnly, 0.99).toFixed(2)} ms`);
 } finally {
   await db.destroy();
   await target.drop();
