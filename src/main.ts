@@ -146,6 +146,8 @@ export async function prepareDatabase(config: Config, log: Logger): Promise<{ db
 export async function startWardgate(config: Config, options: { logDestination?: pino.DestinationStream } = {}): Promise<Wardgate> {
   const started = performance.now();
   const log = createLogger(config.logLevel, options.logDestination);
+  // argon2 hashes on its own thread: the dummy hash is ready by the time the database is.
+  const dummyHashReady = prepareDummyHash();
   let handler: http.RequestListener = (_req, res) => {
     res.writeHead(503, { 'content-type': 'application/json', 'retry-after': '1' });
     res.end('{"status":"starting"}');
@@ -173,19 +175,18 @@ export async function startWardgate(config: Config, options: { logDestination?: 
     const clients = createClientRegistry(clientStore, box);
     const sites = createSites(db);
     const terminals = createTerminals(db, { issuer });
+    const policies = createPolicies(db);
     let demo: DemoSummary | undefined;
     await withStartupLock(db, async () => {
       await runBootstrap(config, { accounts, clients, log });
       await registerAccountClient(clients, clientStore, issuer);
       await registerAdminConsoleClient(clients, clientStore, issuer);
       if (config.demo) demo = await seedDemo({ accounts, clients, clientStore, sites, terminals, shifts: createShifts(db!), issuer });
+      await policies.ensureDefault();
     });
 
-    const policies = createPolicies(db);
-    await withStartupLock(db, () => policies.ensureDefault());
-
     const keys = await loadKeys(createKeyStore(db), box);
-    await prepareDummyHash();
+    await dummyHashReady;
     const views = createViews({ cache: config.env !== 'development' });
     const metrics = createMetrics();
     const provider = createProvider({ config: { ...config, issuer }, keys, adapter: createAdapterFactory(payloads, clients), accounts, views, log });
