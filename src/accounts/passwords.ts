@@ -30,11 +30,11 @@ export async function hashPassword(password: string): Promise<string> {
 }
 
 let dummyHash: Promise<string> | undefined;
+const dummy = () => (dummyHash ??= hashPassword('wardgate-dummy-password-for-timing'));
 
 /** Computes the dummy hash ahead of the first unknown-user sign-in (call at start-up). */
 export async function prepareDummyHash(): Promise<void> {
-  dummyHash ??= hashPassword('wardgate-dummy-password-for-timing');
-  await dummyHash;
+  await dummy();
 }
 
 /** Verifies `password` against `stored`, or against a dummy hash when there is no stored hash. */
@@ -42,8 +42,7 @@ export async function verifyPassword(stored: string | null | undefined, password
   // Inputs longer than any valid password are still hashed (bounded) so they take the same time.
   const candidate = password.slice(0, MAX_PASSWORD_LENGTH);
   if (!stored) {
-    dummyHash ??= hashPassword('wardgate-dummy-password-for-timing');
-    await verify(await dummyHash, candidate).catch(() => false);
+    await verify(await dummy(), candidate).catch(() => false);
     return false;
   }
   try {
