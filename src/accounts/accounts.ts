@@ -64,7 +64,8 @@ export function toUser(row: UserRow): User {
   };
 }
 
-export type AuthResult = { ok: true; user: User } | { ok: false; reason: 'invalid_credentials' | 'account_disabled' };
+/** A refusal names the account the username belongs to, if there is one (failures are counted against it). */
+export type AuthResult = { ok: true; user: User } | { ok: false; reason: 'invalid_credentials' | 'account_disabled'; userId: string | null };
 
 export function createAccounts(users: UserStore, payloads: PayloadStore, now: () => number = Date.now) {
   return {
@@ -118,8 +119,8 @@ export function createAccounts(users: UserStore, payloads: PayloadStore, now: ()
     async authenticate(username: string, password: string): Promise<AuthResult> {
       const row = await users.findByKey(usernameKey(username));
       const valid = await verifyPassword(row?.password_hash, password);
-      if (!row || !valid) return { ok: false, reason: 'invalid_credentials' };
-      if (row.disabled) return { ok: false, reason: 'account_disabled' };
+      if (!row || !valid) return { ok: false, reason: 'invalid_credentials', userId: row?.id ?? null };
+      if (row.disabled) return { ok: false, reason: 'account_disabled', userId: row.id };
       return { ok: true, user: toUser(row) };
     },
 

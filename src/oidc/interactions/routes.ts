@@ -283,10 +283,7 @@ export function createInteractionRoutes({ provider, accounts, views, metrics, lo
     const result = await accounts.authenticate(form.username, form.password);
     if (!result.ok) {
       metrics.signIn(result.reason);
-      if (result.reason === 'invalid_credentials') {
-        const known = await accounts.findByUsername(form.username);
-        await risk.throttle.recordFailure({ usernameKey: key, userId: known?.id ?? null, ip, zone, now: risk.now().getTime() });
-      }
+      if (result.reason === 'invalid_credentials') await risk.throttle.recordFailure({ usernameKey: key, userId: result.userId, ip, zone, now: risk.now().getTime() });
       log.info({ event: 'sign_in', result: result.reason, ip, client: client.id }, 'sign-in refused');
       return renderLogin(ctx, { uid: details.uid, clientName: client.name, username: form.username, error: result.reason === 'account_disabled' ? DISABLED : INVALID }, result.reason === 'account_disabled' ? 403 : 200);
     }
