@@ -67,3 +67,14 @@ export class AppError extends Error {
 export function isAppError(error: unknown, code?: ErrorCode): error is AppError {
   return error instanceof AppError && (code === undefined || error.code === code);
 }
+
+/**
+ * invalid_input for what a zod schema refused: the first issue in the message
+ * (`<path, or what>: <message>`), every issue in `details.issues` (the admin API's pointers).
+ */
+export function invalidInput(issues: ReadonlyArray<{ path: ReadonlyArray<PropertyKey>; message: string }>, what: string): AppError {
+  const issue = issues[0]!;
+  return new AppError('invalid_input', `${issue.path.join('.') || what}: ${issue.message}`, {
+    details: { issues: issues.map((i) => ({ path: i.path.join('.'), message: i.message })) },
+  });
+}

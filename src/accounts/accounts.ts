@@ -4,7 +4,7 @@
  */
 import crypto from 'node:crypto';
 import { z } from 'zod';
-import { AppError } from '../errors.ts';
+import { AppError, invalidInput } from '../errors.ts';
 import type { PayloadStore } from '../store/oidc-payloads.ts';
 import type { UserRow, UserStore } from '../store/users.ts';
 import { hashPassword, validatePassword, verifyPassword } from './passwords.ts';
@@ -140,12 +140,7 @@ export function createAccounts(users: UserStore, payloads: PayloadStore, now: ()
     /** Changes the profile, roles or password (validated as at creation; the password is hashed). */
     async update(id: string, input: UserChanges): Promise<User> {
       const parsed = userChangesSchema.safeParse(input);
-      if (!parsed.success) {
-        const issue = parsed.error.issues[0]!;
-        throw new AppError('invalid_input', `${issue.path.join('.') || 'user'}: ${issue.message}`, {
-          details: { issues: parsed.error.issues.map((i) => ({ path: i.path.join('.'), message: i.message })) },
-        });
-      }
+      if (!parsed.success) throw invalidInput(parsed.error.issues, 'user');
       const data = parsed.data;
       if (data.password !== undefined) validatePassword(data.password);
       const changes: Partial<UserRow> = { updated_at: now() };

@@ -6,7 +6,7 @@
 import crypto from 'node:crypto';
 import { z } from 'zod';
 import type { SecretBox } from '../crypto/secret-box.ts';
-import { AppError } from '../errors.ts';
+import { AppError, invalidInput } from '../errors.ts';
 import type { ClientRow, ClientStore } from '../store/clients.ts';
 import { SCOPES, USER_SCOPES } from './account-claims.ts';
 
@@ -117,13 +117,6 @@ function secretPurpose(clientId: string) {
   return `wardgate:client-secret:${clientId}`;
 }
 
-function invalid(issues: ReadonlyArray<z.core.$ZodIssue>): AppError {
-  const issue = issues[0]!;
-  return new AppError('invalid_input', `${issue.path.join('.') || 'client'}: ${issue.message}`, {
-    details: { issues: issues.map((i) => ({ path: i.path.join('.'), message: i.message })) },
-  });
-}
-
 /** The metadata oidc-provider reads, from validated fields. */
 function metadataOf(clientId: string, fields: z.output<typeof metadataSchema>): ClientMetadata {
   return {
@@ -170,7 +163,7 @@ export function createClientRegistry(store: ClientStore, box: SecretBox, now: ()
      */
     async register(input: ClientInput, options: { ifAbsent?: boolean; check?: ClientCheck } = {}): Promise<{ client_id: string; client_secret?: string; created: boolean }> {
       const parsed = clientInputSchema.safeParse(input);
-      if (!parsed.success) throw invalid(parsed.error.issues);
+      if (!parsed.success) throw invalidInput(parsed.error.issues, 'client');
       const { client_secret: givenSecret, client_id: givenId, ...rest } = parsed.data;
       const clientId = givenId ?? `wg-${crypto.randomBytes(12).toString('base64url')}`;
       const confidential = rest.token_endpoint_auth_method !== 'none';
@@ -212,7 +205,7 @@ export function createClientRegistry(store: ClientStore, box: SecretBox, now: ()
       }
       const parsed = metadataSchema.safeParse(merged);
       if (!parsed.success) issues.push(...parsed.error.issues);
-      if (issues.length || !parsed.success) throw invalid(issues);
+      if (issues.length || !parsed.success) throw invalidInput(issues, 'client');
       const metadata = metadataOf(clientId, parsed.data);
       await options.check?.(metadata);
       const updatedAt = now();
