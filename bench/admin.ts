@@ -53,7 +53,7 @@ import { startTestServer } from '../test/helpers/server.ts';
 import type { TestDatabase } from '../test/helpers/database.ts';
 import { eachDatabase, serverVersion } from './databases.ts';
 import { elapsedMs, loadAverage, machine, quantile, timed } from './measure.ts';
-import { ATTACKER_IP, DEVICES, int, pick, PUBLIC_GB, PUBLIC_US, seededRandom, weighted, type Random } from './risk-data.ts';
+import { ATTACKER_IP, DEVICES, insertBatches, int, pick, PUBLIC_GB, PUBLIC_US, seededRandom, weighted, type Random } from './risk-data.ts';
 
 const { values: options } = parseArgs({
   options: {
@@ -380,17 +380,7 @@ async function appendChain(db: Db, events: readonly ChainEvent[]): Promise<void>
     prev = hash;
     return row;
   });
-  await insertBatches(db, 'audit_log', rows);
-}
-
-/** Rows in one transaction, in batches (SQLite: at most 500 terms a compound insert). */
-async function insertBatches(db: Db, table: string, rows: readonly object[]): Promise<void> {
-  const batch = isPostgres(db) ? 1000 : 400;
-  await db.transaction(async (trx) => {
-    for (let i = 0; i < rows.length; i += batch) await trx(table).insert(rows.slice(i, i + batch));
-  });
-  // As autovacuum would after such a load (left to it, that work lands in the measurements).
-  if (isPostgres(db)) await db.raw(`vacuum analyze ${table}`);
+  await insertBatches(db, [['audit_log', rows]]);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -428,10 +418,10 @@ async function benchDatabase(target: TestDatabase, rota: readonly RotaShift[], f
     // The hospital, set up as the services write it (nothing here is measured or audited).
     let t0 = process.hrtime.bigint();
     const at = Date.now();
-    await insertBatches(db, 'users', users.map((u): UserRow => ({
+    await insertBatches(db, [['users', users.map((u): UserRow => ({
       id: u.id, username: u.username, username_key: usernameKey(u.username), display_name: u.displayName,
       email: null, roles: '[]', fhir_user: null, password_hash: null, disabled: false, created_at: at, updated_at: at,
-    })));
+    }))]]);
     for (const { rotaSystem: _, ...site } of SITES) await hospital.sites.create(site);
     const terminals: BenchTerminal[] = [];
     for (let i = 0; i < 10 * SITES.length; i++) {
@@ -447,7 +437,7 @@ async function benchDatabase(target: TestDatabase, rota: readonly RotaShift[], f
     const policy = await createPolicies(db).active();
     const end = Date.now() - MINUTE;
     const { rows, events } = await generateDecisions(hospitalPorts(rota, terminals, seededRandom(5)), policy, terminals, end, DECISIONS, AUDIT_ENTRIES);
-    await insertBatches(db, 'decisions', rows);
+    await insertBatches(db, [['decisions', rows]]);
     const outcomes = new Map<string, number>();
     for (const r of rows) {
       const key = `${r.phase === 'pre_password' ? 'pre-password ' : ''}${r.outcome}`;

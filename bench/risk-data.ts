@@ -268,14 +268,24 @@ export function rowCount(data: BenchData): number {
 }
 
 /**
- * Writes the data set in one transaction. SQLite builds a multi-row insert as a compound SELECT
- * (at most 500 terms), so its batches are smaller; PostgreSQL's are bounded by 65,535 parameters.
- * On PostgreSQL the tables are vacuumed and analysed afterwards, as autovacuum would do after such
- * a load (left to autovacuum, that work would land in the middle of the measurements).
+ * Writes rows, table after table, in one transaction. SQLite builds a multi-row insert as a
+ * compound SELECT (at most 500 terms), so its batches are smaller; PostgreSQL's are bounded by
+ * 65,535 parameters. On PostgreSQL the tables are vacuumed and analysed afterwards, as autovacuum
+ * would do after such a load (left to autovacuum, that work would land in the measurements).
  */
-export async function insertData(db: Db, data: BenchData): Promise<void> {
+export async function insertBatches(db: Db, tables: readonly (readonly [string, readonly object[]])[]): Promise<void> {
   const batch = isPostgres(db) ? 1000 : 400;
-  const tables: [string, object[]][] = [
+  await db.transaction(async (trx) => {
+    for (const [table, rows] of tables) {
+      for (let i = 0; i < rows.length; i += batch) await trx(table).insert(rows.slice(i, i + batch));
+    }
+  });
+  if (isPostgres(db)) await db.raw(`vacuum analyze ${tables.map(([t]) => t).join(', ')}`);
+}
+
+/** Writes the data set in one transaction. */
+export async function insertData(db: Db, data: BenchData): Promise<void> {
+  await insertBatches(db, [
     ['sites', data.sites],
     ['site_networks', data.networks],
     ['users', data.users],
@@ -283,13 +293,7 @@ export async function insertData(db: Db, data: BenchData): Promise<void> {
     ['shifts', data.shifts],
     ['sign_in_history', data.history],
     ['failed_attempts', data.failures],
-  ];
-  await db.transaction(async (trx) => {
-    for (const [table, rows] of tables) {
-      for (let i = 0; i < rows.length; i += batch) await trx(table).insert(rows.slice(i, i + batch));
-    }
-  });
-  if (isPostgres(db)) await db.raw(`vacuum analyze ${tables.map(([t]) => t).join(', ')}`);
+  ]);
 }
 
 /**
