@@ -28,7 +28,7 @@ import type { SiteRow } from '../src/store/sites.ts';
 import type { TerminalRow } from '../src/store/terminals.ts';
 import type { UserRow } from '../src/store/users.ts';
 
-export const SIZES = { sites: 100, networksPerSite: 10, users: 10_000, terminals: 5_000, shiftsPerUser: 10, historyPerUser: 10, failures: 20_000, attackerFailures: 14_000 };
+const SIZES = { sites: 100, networksPerSite: 10, users: 10_000, terminals: 5_000, shiftsPerUser: 10, historyPerUser: 10, failures: 20_000, attackerFailures: 14_000 };
 
 const MINUTE = 60_000;
 const HOUR = 60 * MINUTE;
@@ -144,7 +144,7 @@ function addressIn(random: Random, network: SiteNetworkRow): string {
 }
 
 /** The instant the generated data is centred on (a fixed one, so the shift mix does not follow the clock). */
-export const DATA_AT = Date.parse('2026-11-30T10:30:00Z');
+const DATA_AT = Date.parse('2026-11-30T10:30:00Z');
 
 export function generateData(seed = 1, at = DATA_AT): BenchData {
   const random = seededRandom(seed);
