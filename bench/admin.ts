@@ -32,7 +32,7 @@ import crypto from 'node:crypto';
 import { parseArgs } from 'node:util';
 import { DateTime } from 'luxon';
 import { usernameKey } from '../src/accounts/usernames.ts';
-import { entryHash, GENESIS } from '../src/audit/log.ts';
+import { entryHash, GENESIS, type AuditEvent } from '../src/audit/log.ts';
 import { describeDevice } from '../src/device/user-agent.ts';
 import { createGeoLookup } from '../src/geo/geoip.ts';
 import { formatLocal, toEpochMs } from '../src/hospital/local-time.ts';
@@ -276,13 +276,8 @@ function hospitalPorts(rota: readonly RotaShift[], terminals: readonly BenchTerm
   };
 }
 
-interface ChainEvent {
-  at: number;
-  type: string;
-  actor: string | null;
-  subject: string | null;
-  data: Record<string, unknown>;
-}
+/** An audit event with every field given (its time and order are set here, not by `append`). */
+type ChainEvent = Required<AuditEvent>;
 
 /**
  * `count` sign-ins over the 24 hours before `end`, decided by the engine (pre-password first; a
