@@ -225,7 +225,7 @@ export async function startWardgate(config: Config, options: { logDestination?: 
     const adminApi = createAdminApi({
       operations: adminOperations({
         db: database, issuer, provider, accounts, users: createUserStore(database), payloads, webauthn, sites, terminals, shifts: createShifts(database),
-        clients, clientStore, policies, assessor, decisions, audit, changes: createChanges(audit), now: () => new Date(),
+        clients, policies, assessor, decisions, audit, changes: createChanges(audit), now: () => new Date(),
         internalClients: {
           [ACCOUNT_CLIENT_ID]: 'the account page',
           [ADMIN_CONSOLE_CLIENT_ID]: 'the IT console',

@@ -8,7 +8,6 @@ import type { Terminals } from '../../hospital/terminals.ts';
 import type { ClientRegistry } from '../../oidc/clients.ts';
 import type { Policies } from '../../policy/policies.ts';
 import type { Assessor } from '../../signin/assessor.ts';
-import type { ClientStore } from '../../store/clients.ts';
 import type { Db } from '../../store/db.ts';
 import type { DecisionStore } from '../../store/decisions.ts';
 import type { PayloadStore } from '../../store/oidc-payloads.ts';
@@ -28,7 +27,6 @@ export interface AdminDeps {
   terminals: Terminals;
   shifts: Shifts;
   clients: ClientRegistry;
-  clientStore: ClientStore;
   policies: Policies;
   assessor: Assessor;
   decisions: DecisionStore;
