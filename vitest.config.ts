@@ -11,6 +11,9 @@ const onDatabase = (name: string, include: string[], db: 'sqlite' | 'postgres' =
     globalSetup: db === 'postgres' ? ['test/helpers/postgres-setup.ts'] : [],
     testTimeout: 60_000,
     hookTimeout: 60_000,
+    // expect.poll waits for a page or a process to reach a state; on a loaded 2-core CI machine
+    // that can take longer than the 1 s default without anything being wrong.
+    expect: { poll: { timeout: 10_000 } },
   },
 });
 
