@@ -6,7 +6,7 @@
  *   POST /terminals/enroll/:token  uses the link (once) and sets the terminal cookie to the new credential
  *
  * GET never uses the link, so a link previewer or a prefetch cannot spend it. The token in the path
- * is the capability; the POST must also come from Wardgate's own page (see `sameOrigin`), else 403.
+ * is the capability; the POST must also come from Wardgate's own page (see http/same-origin.ts), else 403.
  * An unknown, used and expired link all get the same 400 page. The token is a
  * secret: once a request is done its path is replaced by the route pattern, so the request log and
  * the error handler never write it.
@@ -15,6 +15,7 @@ import Router from '@koa/router';
 import { bodyParser } from '@koa/bodyparser';
 import type { Views } from '../http/views.ts';
 import { TERMINAL_COOKIE, type Terminals } from './terminals.ts';
+import { fromOwnPage } from '../http/same-origin.ts';
 
 /** The longest a browser keeps a cookie (Chrome caps Max-Age at 400 days). */
 const TERMINAL_COOKIE_MAX_AGE_MS = 400 * 86_400_000;
@@ -28,17 +29,6 @@ function terminalCookie(credential: string, secure: boolean): string {
   const expires = new Date(Date.now() + TERMINAL_COOKIE_MAX_AGE_MS).toUTCString();
   const maxAge = TERMINAL_COOKIE_MAX_AGE_MS / 1000;
   return `${TERMINAL_COOKIE}=${credential}; Path=/; Max-Age=${maxAge}; Expires=${expires}; HttpOnly; SameSite=Lax${secure ? '; Secure' : ''}`;
-}
-
-/**
- * Whether a POST comes from a page of the issuer's origin. Browsers send Sec-Fetch-Site, which must
- * then be `same-origin`. Without it, only an Origin naming another site refuses: `Origin: null`
- * comes from privacy settings and sandboxed pages as well as from attackers, and Sec-Fetch-Site
- * (sent by every current browser) is the stronger check.
- */
-export function sameOrigin(headers: { origin?: string; fetchSite?: string }, issuerOrigin: string): boolean {
-  if (headers.fetchSite) return headers.fetchSite === 'same-origin';
-  return !headers.origin || headers.origin === 'null' || headers.origin === issuerOrigin;
 }
 
 const PATTERN = '/terminals/enroll/:token';
@@ -83,7 +73,7 @@ export function createEnrollmentRoutes({ terminals, views, issuer, bodyLimitByte
 
   router.post(PATTERN, body, async (ctx) => {
     ctx.state.route = 'terminal:enroll_confirm';
-    if (!sameOrigin({ origin: ctx.get('origin'), fetchSite: ctx.get('sec-fetch-site') }, origin)) return refuse(ctx, 403, 'Access denied', 'Enrollment must be confirmed on the page Wardgate showed for the link.');
+    if (!fromOwnPage(ctx, origin)) return refuse(ctx, 403, 'Access denied', 'Enrollment must be confirmed on the page Wardgate showed for the link.');
     const enrolled = await terminals.enroll(ctx.params.token!);
     if (!enrolled) return refuse(ctx, 400, 'Enrollment link not valid', LINK_NOT_VALID);
     ctx.append('Set-Cookie', terminalCookie(enrolled.credential, secure));

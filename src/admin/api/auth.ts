@@ -16,7 +16,7 @@ import type Provider from 'oidc-provider';
 import type { Accounts, User } from '../../accounts/accounts.ts';
 import type { AuditLog } from '../../audit/log.ts';
 import { AppError } from '../../errors.ts';
-import { sameOrigin } from '../../hospital/enrollment-routes.ts';
+import { fromOwnPage } from '../../http/same-origin.ts';
 import { ACR_PHR } from '../../oidc/acr.ts';
 
 export const ADMIN_SCOPE = 'wardgate:admin';
@@ -128,7 +128,7 @@ export function createAdminAuth(deps: AdminAuthDeps) {
     if (problem === 'acr_too_weak') {
       return refuse(ctx, 403, 'acr_too_weak', 'The admin API needs a sign-in confirmed with a security key (acr phr); this session was confirmed with a password only.', { actor: user.id });
     }
-    if (!SAFE_METHODS.has(ctx.method) && !sameOrigin({ origin: ctx.get('origin') || undefined, fetchSite: ctx.get('sec-fetch-site') || undefined }, issuerOrigin)) {
+    if (!SAFE_METHODS.has(ctx.method) && !fromOwnPage(ctx, issuerOrigin)) {
       return refuse(ctx, 403, 'cross_origin', 'Changes through a signed-in session must come from Wardgate\'s own pages.', { actor: user.id });
     }
     return userPrincipal(user, 'session');

@@ -11,7 +11,7 @@ import type { Middleware, ParameterizedContext } from 'koa';
 import { bodyParser } from '@koa/bodyparser';
 import type Provider from 'oidc-provider';
 import type { Views } from '../../http/views.ts';
-import { sameOrigin } from '../../hospital/enrollment-routes.ts';
+import { fromOwnPage } from '../../http/same-origin.ts';
 import { ACR_PHR } from '../../oidc/acr.ts';
 import type { ClientRegistry } from '../../oidc/clients.ts';
 import { createFirstPartyClient } from '../../oidc/first-party-client.ts';
@@ -104,7 +104,7 @@ export function createAdminConsole(deps: ConsoleDeps) {
       const target = ctx.method === 'GET' ? ctx.originalUrl : CONSOLE_PREFIX;
       return plain(ctx, 'confirm-key', { title: 'Confirm with your security key', user: who.user, login: `${CONSOLE_PREFIX}/login?next=${encodeURIComponent(target)}` }, 403);
     }
-    if (ctx.method !== 'GET' && ctx.method !== 'HEAD' && !sameOrigin({ origin: ctx.get('origin') || undefined, fetchSite: ctx.get('sec-fetch-site') || undefined }, issuerOrigin)) {
+    if (ctx.method !== 'GET' && ctx.method !== 'HEAD' && !fromOwnPage(ctx, issuerOrigin)) {
       await deps.auth.recordRefusal(ctx, 'cross_origin', who.user.id);
       return plain(ctx, 'refused', { title: 'Change refused', message: 'Changes in the IT console must be made from its own pages.', user: who.user }, 403);
     }
