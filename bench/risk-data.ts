@@ -17,7 +17,7 @@ import { usernameKey } from '../src/accounts/usernames.ts';
 import { describeDevice } from '../src/device/user-agent.ts';
 import { createGeoLookup } from '../src/geo/geoip.ts';
 import { cidrRange, normaliseCidr } from '../src/hospital/networks.ts';
-import { hashSecret } from '../src/hospital/terminals.ts';
+import { hashToken, newToken } from '../src/crypto/tokens.ts';
 import type { RiskContext } from '../src/risk/types.ts';
 import { isPostgres, type Db } from '../src/store/db.ts';
 import type { FailedAttemptRow } from '../src/store/failed-attempts.ts';
@@ -181,7 +181,7 @@ export function generateData(seed = 1, at = DATA_AT): BenchData {
 
   const terminals: BenchTerminal[] = Array.from({ length: SIZES.terminals }, (_, i) => {
     const status = weighted(random, [[96, 'active'], [2, 'revoked'], [2, 'pending']] as const);
-    const credential = status === 'pending' ? null : crypto.randomBytes(32).toString('base64url');
+    const credential = status === 'pending' ? null : newToken();
     return {
       credential,
       row: {
@@ -190,8 +190,8 @@ export function generateData(seed = 1, at = DATA_AT): BenchData {
         site_id: sites[i % SIZES.sites]!.id,
         unit: `Ward ${1 + (i % 40)}`,
         status,
-        credential_hash: credential === null ? null : hashSecret(credential),
-        enrollment_hash: status === 'pending' ? hashSecret(crypto.randomBytes(32).toString('base64url')) : null,
+        credential_hash: credential === null ? null : hashToken(credential),
+        enrollment_hash: status === 'pending' ? hashToken(newToken()) : null,
         enrollment_expires_at: status === 'pending' ? at + DAY : null,
         enrolled_at: status === 'pending' ? null : at - 30 * DAY,
         last_seen_at: null,

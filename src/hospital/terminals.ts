@@ -15,6 +15,7 @@ import type { Db } from '../store/db.ts';
 import { createSiteStore } from '../store/sites.ts';
 import { createTerminalStore, type TerminalRow, type TerminalStatus } from '../store/terminals.ts';
 import { invalidField, parseInput } from './input.ts';
+import { hashToken, newToken } from '../crypto/tokens.ts';
 
 /** The cookie that carries a terminal's credential in its browser (set by enrollment-routes.ts). */
 export const TERMINAL_COOKIE = 'wardgate_terminal';
@@ -80,14 +81,6 @@ const enrollmentOptionsSchema = z
 
 export type EnrollmentOptions = z.input<typeof enrollmentOptionsSchema>;
 
-function newSecret(): string {
-  return crypto.randomBytes(32).toString('base64url');
-}
-
-export function hashSecret(secret: string): string {
-  return crypto.createHash('sha256').update(secret, 'utf8').digest('hex');
-}
-
 function toTerminal(row: TerminalRow): Terminal {
   const date = (ms: number | null) => (ms === null ? null : new Date(ms));
   return {
@@ -124,7 +117,7 @@ export function createTerminals(db: Db, deps: { issuer: string; now?: () => numb
       const data = parseInput(newTerminalSchema, input, 'terminal');
       const { enrollmentTtlMs } = parseInput(enrollmentOptionsSchema, options, 'options');
       if (!(await createSiteStore(db).find(data.siteId))) throw invalidField('siteId', `no site "${data.siteId}"`);
-      const token = newSecret();
+      const token = newToken();
       const at = now();
       const row: TerminalRow = {
         id: crypto.randomUUID(),
@@ -133,7 +126,7 @@ export function createTerminals(db: Db, deps: { issuer: string; now?: () => numb
         unit: data.unit ?? null,
         status: 'pending',
         credential_hash: null,
-        enrollment_hash: hashSecret(token),
+        enrollment_hash: hashToken(token),
         enrollment_expires_at: at + enrollmentTtlMs,
         enrolled_at: null,
         last_seen_at: null,
@@ -147,7 +140,7 @@ export function createTerminals(db: Db, deps: { issuer: string; now?: () => numb
     /** The terminal an enrollment link would enroll, or null when the link is unknown, used or expired. */
     async enrollment(token: string): Promise<Enrollment | null> {
       if (!SECRET_SHAPE.test(token)) return null;
-      const row = await store.findPendingEnrollment(hashSecret(token), now());
+      const row = await store.findPendingEnrollment(hashToken(token), now());
       if (!row) return null;
       return { id: row.id, name: row.name, siteId: row.site_id, siteName: row.site_name, unit: row.unit, expiresAt: new Date(row.enrollment_expires_at!) };
     },
@@ -158,12 +151,12 @@ export function createTerminals(db: Db, deps: { issuer: string; now?: () => numb
      */
     async enroll(token: string): Promise<{ terminal: Omit<Enrollment, 'expiresAt'> & { status: 'active' }; credential: string } | null> {
       if (!SECRET_SHAPE.test(token)) return null;
-      const hash = hashSecret(token);
+      const hash = hashToken(token);
       const at = now();
       const found = await store.findPendingEnrollment(hash, at);
       if (!found) return null;
-      const credential = newSecret();
-      if (!(await store.completeEnrollment(hash, hashSecret(credential), at))) return null;
+      const credential = newToken();
+      if (!(await store.completeEnrollment(hash, hashToken(credential), at))) return null;
       return {
         terminal: { id: found.id, name: found.name, siteId: found.site_id, siteName: found.site_name, unit: found.unit, status: 'active' },
         credential,
@@ -173,7 +166,7 @@ export function createTerminals(db: Db, deps: { issuer: string; now?: () => numb
     /** The terminal holding this credential (active or revoked), or null. The risk engine's `terminals` port. */
     async identify(credential: string): Promise<TerminalInfo | null> {
       if (!SECRET_SHAPE.test(credential)) return null;
-      const row = await store.findByCredentialHash(hashSecret(credential));
+      const row = await store.findByCredentialHash(hashToken(credential));
       if (!row || row.status === 'pending') return null;
       return { id: row.id, name: row.name, siteId: row.site_id, unit: row.unit, status: row.status };
     },
@@ -221,9 +214,9 @@ export function createTerminals(db: Db, deps: { issuer: string; now?: () => numb
      */
     async reissueEnrollment(id: string, options: EnrollmentOptions = {}): Promise<PendingTerminal> {
       const { enrollmentTtlMs } = parseInput(enrollmentOptionsSchema, options, 'options');
-      const token = newSecret();
+      const token = newToken();
       const at = now();
-      const restarted = await store.restartEnrollment(id, hashSecret(token), at + enrollmentTtlMs, at);
+      const restarted = await store.restartEnrollment(id, hashToken(token), at + enrollmentTtlMs, at);
       const row = await store.find(id);
       if (!row) throw new AppError('not_found', `id: no terminal "${id}"`);
       if (!restarted) throw new AppError('conflict', `id: terminal "${id}" is revoked; register a new terminal instead`);

@@ -13,7 +13,8 @@
  * compares the two on the same data.
  */
 import { ipToHex } from '../hospital/networks.ts';
-import { hashSecret, SECRET_SHAPE } from '../hospital/terminals.ts';
+import { SECRET_SHAPE } from '../hospital/terminals.ts';
+import { hashToken } from '../crypto/tokens.ts';
 import type { RiskPorts } from '../risk/ports.ts';
 import type { Snapshot, SnapshotRequest } from '../store/risk-snapshot.ts';
 
@@ -48,7 +49,7 @@ export function createSnapshotPorts(read: (request: SnapshotRequest) => Promise<
     terminals: {
       async identify(credential) {
         if (!SECRET_SHAPE.test(credential)) return null;
-        const { terminal } = await ask('terminal', { credentialHash: hashSecret(credential) });
+        const { terminal } = await ask('terminal', { credentialHash: hashToken(credential) });
         if (!terminal || terminal.status === 'pending') return null;
         return { id: terminal.id, name: terminal.name, siteId: terminal.site_id, unit: terminal.unit, status: terminal.status };
       },

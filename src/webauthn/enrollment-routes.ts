@@ -11,7 +11,8 @@ import type { Accounts } from '../accounts/accounts.ts';
 import { isAppError } from '../errors.ts';
 import type { Views } from '../http/views.ts';
 import { readCeremonyForm, sameOriginJson } from './requests.ts';
-import { hashToken, type WebAuthn } from './service.ts';
+import type { WebAuthn } from './service.ts';
+import { hashToken } from '../crypto/tokens.ts';
 
 const PATH = '/enroll/:token';
 const INVALID = 'This registration link is not valid: it may have expired, been used already, or been copied incompletely. Ask the service desk for a new one.';

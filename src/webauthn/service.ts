@@ -5,7 +5,6 @@
  * for this origin and RP ID; a counter that goes backwards is refused and audited (one that stays
  * 0, as synced passkeys do, is allowed). Failures are counted per interaction and audited.
  */
-import crypto from 'node:crypto';
 import {
   generateAuthenticationOptions,
   generateRegistrationOptions,
@@ -19,6 +18,7 @@ import { isoBase64URL } from '@simplewebauthn/server/helpers';
 import type { AuditLog } from '../audit/log.ts';
 import { AppError } from '../errors.ts';
 import type { ChallengeRow, CredentialRow, WebAuthnStore } from '../store/webauthn.ts';
+import { hashToken, newToken } from '../crypto/tokens.ts';
 
 export const CHALLENGE_TTL_MS = 2 * 60_000;
 export const MAX_FAILURES_PER_INTERACTION = 5;
@@ -67,8 +67,6 @@ function toCredential(row: CredentialRow): Credential {
 export function amrMethodOf(deviceType: 'singleDevice' | 'multiDevice'): 'hwk' | 'swk' {
   return deviceType === 'multiDevice' ? 'swk' : 'hwk';
 }
-
-export const hashToken = (token: string) => crypto.createHash('sha256').update(token).digest('hex');
 
 function challengeOf(response: { response: { clientDataJSON: string } }): string {
   try {
@@ -272,7 +270,7 @@ export function createWebAuthn(deps: { store: WebAuthnStore; audit: AuditLog; rp
 
     /** IT: a one-time link (24 h) with which a user without a key enrolls one. */
     async createEnrollmentLink(userId: string, by: string, issuer: string): Promise<{ url: string; expiresAt: string }> {
-      const token = crypto.randomBytes(32).toString('base64url');
+      const token = newToken();
       const expiresAt = now() + ENROLLMENT_LINK_TTL_MS;
       // One live link per person: a new one voids the others.
       await store.revokeLinksOf(userId, now());

@@ -8,7 +8,7 @@
 import crypto from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { describeDevice } from '../../src/device/user-agent.ts';
-import { hashSecret } from '../../src/hospital/terminals.ts';
+import { hashToken } from '../../src/crypto/tokens.ts';
 import { createRiskPorts } from '../../src/main.ts';
 import { createPolicies } from '../../src/policy/policies.ts';
 import { evaluate } from '../../src/risk/engine.ts';
@@ -138,7 +138,7 @@ async function arrange(server: TestServer): Promise<Record<string, string>> {
   // A pending row still holding a credential hash (the services never leave one): never identified.
   const pendingCredential = crypto.randomBytes(32).toString('base64url');
   await db('terminals').insert({
-    id: crypto.randomUUID(), name: 'Odd PC', site_id: 'north', unit: null, status: 'pending', credential_hash: hashSecret(pendingCredential),
+    id: crypto.randomUUID(), name: 'Odd PC', site_id: 'north', unit: null, status: 'pending', credential_hash: hashToken(pendingCredential),
     enrollment_hash: null, enrollment_expires_at: null, enrolled_at: null, last_seen_at: null, created_at: T, updated_at: T,
   });
 

@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { ipToHex } from '../../../src/hospital/networks.ts';
-import { hashSecret } from '../../../src/hospital/terminals.ts';
+import { hashToken } from '../../../src/crypto/tokens.ts';
 import { createDecisionSnapshotPorts, createSnapshotPorts } from '../../../src/signin/snapshot-ports.ts';
 import type { Snapshot, SnapshotRequest } from '../../../src/store/risk-snapshot.ts';
 
@@ -48,7 +48,7 @@ describe('risk ports answered by one statement', () => {
     expect(sent).toEqual([
       {
         shifts: { userId: 'u1', from: at.getTime(), to: at.getTime() + 1000 },
-        terminal: { credentialHash: hashSecret(CREDENTIAL) },
+        terminal: { credentialHash: hashToken(CREDENTIAL) },
         site: { ipHex: ipToHex('10.20.1.5') },
         countries: true,
         lastSuccess: { userId: 'u1', before: at.getTime() },
