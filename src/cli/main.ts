@@ -25,9 +25,9 @@ import { explain } from '../risk/explain.ts';
 import { createAuditLog } from '../audit/log.ts';
 import { createWebAuthnStore } from '../store/webauthn.ts';
 import { createWebAuthn, relyingPartyOf } from '../webauthn/service.ts';
-import type { Decision } from '../risk/types.ts';
 import { createDecisionStore } from '../store/decisions.ts';
 import { explainContextFor } from '../signin/simulation.ts';
+import { decisionOf } from '../signin/assessor.ts';
 
 const USAGE = `usage: wardgate <command>
   start                         start the server (migrates first)
@@ -351,17 +351,7 @@ async function decisions(config: Config, sub: string | undefined, args: string[]
     const row = await createDecisionStore(db).find(values.id!);
     if (!row) throw new UsageError(`decisions show: no decision "${values.id}"`);
     const person = (row.user_id ? (await createUserStore(db).findById(row.user_id))?.display_name : undefined) ?? row.username ?? undefined;
-    const decision: Decision = {
-      decisionId: row.id,
-      outcome: row.outcome as Decision['outcome'],
-      score: row.score,
-      findings: JSON.parse(row.findings) as Decision['findings'],
-      determiningRules: JSON.parse(row.determining_rules) as string[],
-      reportOnly: JSON.parse(row.report_only) as Decision['reportOnly'],
-      requiredAcr: row.required_acr,
-      sessionLifetime: row.session_lifetime ?? 0,
-      policyVersion: row.policy_version,
-    };
+    const decision = decisionOf(row);
     print({
       id: row.id,
       at: new Date(row.at).toISOString(),

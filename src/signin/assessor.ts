@@ -47,6 +47,29 @@ export interface AssessorDeps {
   log: Logger;
 }
 
+const parseOr = <T>(json: string, fallback: T): T => {
+  try {
+    return JSON.parse(json) as T;
+  } catch {
+    return fallback;
+  }
+};
+
+/** A stored decision row as the engine's Decision again (what risk/explain.ts explains). */
+export function decisionOf(row: DecisionRow): Decision {
+  return {
+    decisionId: row.id,
+    outcome: row.outcome as Decision['outcome'],
+    score: Number(row.score),
+    findings: parseOr<Decision['findings']>(row.findings, []),
+    determiningRules: parseOr<string[]>(row.determining_rules, []),
+    reportOnly: parseOr<Decision['reportOnly']>(row.report_only, []),
+    requiredAcr: row.required_acr,
+    sessionLifetime: Number(row.session_lifetime ?? 0),
+    policyVersion: Number(row.policy_version),
+  };
+}
+
 /** The `decisions` row of a decision: its verdict, findings and the facts of its context. */
 export function decisionRow(decision: Decision, context: RiskContext, phase: Phase, ports: Pick<RiskPorts, 'geo' | 'devices'>): DecisionRow {
   const terminal = decision.findings.find((f) => f.code === 'known_terminal' || f.code === 'unknown_device')?.details.terminalId;

@@ -14,7 +14,8 @@ import type { AuditFilter, AuditListRow } from '../../../store/audit-log.ts';
 import type { AdminDeps } from '../deps.ts';
 import { operation, RawBody } from '../operation.ts';
 import { checkWindow, pageLimit, windowQuery } from '../router.ts';
-import { decisionOfRow, siteNames } from './decisions.ts';
+import { decisionOf } from '../../../signin/assessor.ts';
+import { siteNames } from './decisions.ts';
 
 /** The most entries one export answers with. */
 export const EXPORT_MAX = 10_000;
@@ -182,7 +183,7 @@ export function auditOperations(deps: AdminDeps) {
         }
         const decisions = people.size ? await deps.decisions.findMany([...people.keys()]) : [];
         const sites = decisions.length ? await siteNames(deps) : {};
-        const explanations = new Map(decisions.map((row) => [row.id, explain(decisionOfRow(row), { sites, person: people.get(row.id) || row.username || undefined })]));
+        const explanations = new Map(decisions.map((row) => [row.id, explain(decisionOf(row), { sites, person: people.get(row.id) || row.username || undefined })]));
         const context = { issuer: deps.issuer, explanations };
         const entries = rows.map(entryOf);
         const now = deps.now();

@@ -6,7 +6,7 @@
 import { z } from 'zod';
 import { AppError } from '../../../errors.ts';
 import { explain, explainFinding, type ExplainContext } from '../../../risk/explain.ts';
-import type { Decision, Finding } from '../../../risk/types.ts';
+import { decisionOf } from '../../../signin/assessor.ts';
 import type { DecisionRow } from '../../../store/decisions.ts';
 import type { AdminDeps } from '../deps.ts';
 import { operation } from '../operation.ts';
@@ -69,31 +69,8 @@ const listQuery = z
   })
   .strict();
 
-const parse = <T>(json: string, fallback: T): T => {
-  try {
-    return JSON.parse(json) as T;
-  } catch {
-    return fallback;
-  }
-};
-
-/** A stored decision row as the engine's Decision (what risk/explain.ts explains). */
-export function decisionOfRow(row: DecisionRow): Decision {
-  return {
-    decisionId: row.id,
-    outcome: row.outcome as Decision['outcome'],
-    score: Number(row.score),
-    findings: parse<Finding[]>(row.findings, []),
-    determiningRules: parse<string[]>(row.determining_rules, []),
-    reportOnly: parse<Decision['reportOnly']>(row.report_only, []),
-    requiredAcr: row.required_acr,
-    sessionLifetime: Number(row.session_lifetime ?? 0),
-    policyVersion: Number(row.policy_version),
-  };
-}
-
 export function decisionView(row: DecisionRow, context: ExplainContext = {}): z.output<typeof decisionSchema> {
-  const decision = decisionOfRow(row);
+  const decision = decisionOf(row);
   return {
     id: row.id,
     at: new Date(Number(row.at)).toISOString(),
@@ -121,7 +98,12 @@ export function decisionView(row: DecisionRow, context: ExplainContext = {}): z.
 const encodeCursor = (row: DecisionRow) => Buffer.from(JSON.stringify([Number(row.at), row.id])).toString('base64url');
 
 function decodeCursor(cursor: string): { at: number; id: string } {
-  const value = parse<unknown>(Buffer.from(cursor, 'base64url').toString('utf8'), null);
+  let value: unknown = null;
+  try {
+    value = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
+  } catch {
+    // Not JSON: refused below, like any other cursor this API did not give out.
+  }
   if (!Array.isArray(value) || value.length !== 2 || !Number.isSafeInteger(value[0]) || typeof value[1] !== 'string') {
     throw new AppError('invalid_input', 'cursor: not a cursor this API gave out', { details: { issues: [{ path: 'cursor', message: 'not a cursor this API gave out; use nextCursor of the previous page' }] } });
   }
