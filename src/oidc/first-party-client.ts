@@ -5,6 +5,30 @@
  */
 import type { ParameterizedContext } from 'koa';
 import * as oidc from 'openid-client';
+import type { ClientStore } from '../store/clients.ts';
+import type { ClientRegistry } from './clients.ts';
+
+/**
+ * Registers one of Wardgate's own apps as a public first-party client (PKCE, no consent page). It
+ * follows the issuer, so it is registered again at every start.
+ */
+export async function registerFirstPartyClient(
+  clients: ClientRegistry,
+  store: ClientStore,
+  client: { clientId: string; clientName: string; redirectUri: string; postLogoutRedirectUri: string },
+): Promise<void> {
+  await store.delete(client.clientId);
+  await clients.register({
+    client_id: client.clientId,
+    client_name: client.clientName,
+    redirect_uris: [client.redirectUri],
+    post_logout_redirect_uris: [client.postLogoutRedirectUri],
+    token_endpoint_auth_method: 'none',
+    grant_types: ['authorization_code'],
+    scope: 'openid profile',
+    first_party: true,
+  });
+}
 
 export interface Pending {
   verifier: string;

@@ -14,7 +14,7 @@ import type { Views } from '../../http/views.ts';
 import { fromOwnPage } from '../../http/same-origin.ts';
 import { ACR_PHR } from '../../oidc/acr.ts';
 import type { ClientRegistry } from '../../oidc/clients.ts';
-import { createFirstPartyClient } from '../../oidc/first-party-client.ts';
+import { createFirstPartyClient, registerFirstPartyClient } from '../../oidc/first-party-client.ts';
 import type { ClientStore } from '../../store/clients.ts';
 import type { AdminAuth } from '../api/auth.ts';
 import type { AdminApi } from '../api/router.ts';
@@ -31,19 +31,9 @@ import { userPages } from './pages/users.ts';
 export const ADMIN_CONSOLE_CLIENT_ID = 'wardgate-admin';
 export const CONSOLE_PREFIX = '/admin';
 
-/** The console's client follows the issuer (like the account page's), re-registered at every start. */
-export async function registerAdminConsoleClient(clients: ClientRegistry, store: ClientStore, issuer: string): Promise<void> {
-  await store.delete(ADMIN_CONSOLE_CLIENT_ID);
-  await clients.register({
-    client_id: ADMIN_CONSOLE_CLIENT_ID,
-    client_name: 'Wardgate IT console',
-    redirect_uris: [`${issuer}${CONSOLE_PREFIX}/callback`],
-    post_logout_redirect_uris: [`${issuer}${CONSOLE_PREFIX}/signed-out`],
-    token_endpoint_auth_method: 'none',
-    grant_types: ['authorization_code'],
-    scope: 'openid profile',
-    first_party: true,
-  });
+/** The console's client (see registerFirstPartyClient). */
+export function registerAdminConsoleClient(clients: ClientRegistry, store: ClientStore, issuer: string): Promise<void> {
+  return registerFirstPartyClient(clients, store, { clientId: ADMIN_CONSOLE_CLIENT_ID, clientName: 'Wardgate IT console', redirectUri: `${issuer}${CONSOLE_PREFIX}/callback`, postLogoutRedirectUri: `${issuer}${CONSOLE_PREFIX}/signed-out` });
 }
 
 export interface ConsoleDeps {

@@ -15,25 +15,15 @@ import type { Views } from '../../http/views.ts';
 import type { WebAuthn } from '../../webauthn/service.ts';
 import { ACR_PHR } from '../acr.ts';
 import type { ClientRegistry } from '../clients.ts';
-import { createFirstPartyClient } from '../first-party-client.ts';
+import { createFirstPartyClient, registerFirstPartyClient } from '../first-party-client.ts';
 import type { ClientStore } from '../../store/clients.ts';
 
 export const ACCOUNT_CLIENT_ID = 'wardgate-account';
 const FRESH_SECONDS = 300;
 
-/** The account page's client follows the issuer (like the demo's), re-registered at every start. */
-export async function registerAccountClient(clients: ClientRegistry, store: ClientStore, issuer: string): Promise<void> {
-  await store.delete(ACCOUNT_CLIENT_ID);
-  await clients.register({
-    client_id: ACCOUNT_CLIENT_ID,
-    client_name: 'Your Wardgate account',
-    redirect_uris: [`${issuer}/account/callback`],
-    post_logout_redirect_uris: [`${issuer}/account`],
-    token_endpoint_auth_method: 'none',
-    grant_types: ['authorization_code'],
-    scope: 'openid profile',
-    first_party: true,
-  });
+/** The account page's client (see registerFirstPartyClient). */
+export function registerAccountClient(clients: ClientRegistry, store: ClientStore, issuer: string): Promise<void> {
+  return registerFirstPartyClient(clients, store, { clientId: ACCOUNT_CLIENT_ID, clientName: 'Your Wardgate account', redirectUri: `${issuer}/account/callback`, postLogoutRedirectUri: `${issuer}/account` });
 }
 
 export function createAccountRoutes(deps: { provider: Provider; accounts: Accounts; webauthn: WebAuthn; views: Views; issuer: string; secureCookies: boolean; bodyLimitBytes: number }) {
