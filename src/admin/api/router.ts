@@ -38,7 +38,8 @@ export function createAdminApi(deps: { operations: Operation[]; auth: AdminAuth;
   const byId = new Map(deps.operations.map((op) => [op.id, op]));
   if (byId.size !== deps.operations.length) throw new Error('admin API: duplicate operation id');
   const router = new Router({ prefix: ADMIN_API_PREFIX });
-  const document = buildOpenApi(deps.operations, `${deps.issuer}${ADMIN_API_PREFIX}`);
+  // Built when first asked for, not at start-up (it converts every schema).
+  let document: Record<string, unknown> | undefined;
   const limit = `${deps.bodyLimitBytes}b`;
   const parseBody = bodyParser({
     enableTypes: ['json', 'text'],
@@ -55,6 +56,7 @@ export function createAdminApi(deps: { operations: Operation[]; auth: AdminAuth;
 
   // The document describes the API; reading it needs no credentials.
   router.get('/openapi.json', (ctx) => {
+    document ??= buildOpenApi(deps.operations, `${deps.issuer}${ADMIN_API_PREFIX}`);
     ctx.body = document;
   });
 
