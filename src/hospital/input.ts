@@ -1,14 +1,11 @@
 /** Zod parsing for the hospital services: bad input becomes AppError('invalid_input', '<field>: <message>'). */
 import type { z } from 'zod';
-import { AppError } from '../errors.ts';
+import { AppError, invalidInput } from '../errors.ts';
 
 export function parseInput<S extends z.ZodType>(schema: S, input: unknown, what: string): z.output<S> {
   const parsed = schema.safeParse(input);
   if (parsed.success) return parsed.data;
-  const issue = parsed.error.issues[0]!;
-  throw new AppError('invalid_input', `${issue.path.join('.') || what}: ${issue.message}`, {
-    details: { issues: parsed.error.issues.map((i) => ({ path: i.path.join('.'), message: i.message })) },
-  });
+  throw invalidInput(parsed.error.issues, what);
 }
 
 /** invalid_input for one field: its name in the message and in `details.issues` (the admin API's pointer). */

@@ -12,7 +12,7 @@
  * Writes (`save`, `activate`) take the versions' lock in their transaction, so parallel saves get
  * distinct numbers and an activation's "before" is the version it replaced.
  */
-import { AppError } from '../errors.ts';
+import { AppError, invalidInput } from '../errors.ts';
 import { DEFAULT_POLICY, policySchema, type Policy, type VersionedPolicy } from '../risk/policy.ts';
 import type { Db } from '../store/db.ts';
 import { createPolicyVersionStore, type PolicyVersionRow } from '../store/policy-versions.ts';
@@ -82,12 +82,7 @@ export function createPolicies(db: Db, now: () => number = Date.now) {
     /** Validates and stores a new version; activates it when asked (`previous`: the version it replaced). */
     async save(document: unknown, author: string, options: { comment?: string; activate?: boolean } = {}): Promise<VersionedPolicy & { previous?: number }> {
       const parsed = policySchema.safeParse(document);
-      if (!parsed.success) {
-        const issue = parsed.error.issues[0]!;
-        throw new AppError('invalid_input', `${issue.path.join('.') || 'policy'}: ${issue.message}`, {
-          details: { issues: parsed.error.issues.map((i) => ({ path: i.path.join('.'), message: i.message })) },
-        });
-      }
+      if (!parsed.success) throw invalidInput(parsed.error.issues, 'policy');
       const saved = await db.transaction(async (trx) => {
         const tx = createPolicyVersionStore(trx);
         const version = await tx.append({ document: JSON.stringify(parsed.data), author, comment: options.comment ?? null, created_at: now() });
