@@ -11,14 +11,11 @@ import type { Views } from '../../http/views.ts';
 import type { Principal } from '../api/auth.ts';
 import type { AdminApi } from '../api/router.ts';
 import type { Call } from '../api/operation.ts';
+import type { FieldError } from '../api/validation.ts';
 
 const NOTICE_COOKIE = 'wardgate_admin_notice';
 
 /** One error the API named: a JSON pointer into the body (or query) and its message. */
-export interface FieldError {
-  pointer: string;
-  message: string;
-}
 /** One bad line of an imported CSV file. */
 export interface LineError {
   line: number;

@@ -46,7 +46,7 @@ export const decisionSchema = z
   })
   .meta({ id: 'Decision' });
 
-const summarySchema = z
+export const summarySchema = z
   .object({
     since: z.string().meta({ description: 'Start of the window, ISO 8601 UTC; the window ends now' }),
     hours: z.number().int(),

@@ -4,15 +4,10 @@
  */
 import type { PageDeps } from '../routes.ts';
 import { findingLabel, OUTCOME_LABELS } from '../format.ts';
+import type { z } from 'zod';
+import type { summarySchema } from '../../api/resources/decisions.ts';
 
-interface DecisionSummary {
-  since: string;
-  hours: number;
-  total: number;
-  byOutcome: { allow: number; step_up: number; deny: number };
-  topFindings: Array<{ code: string; count: number }>;
-  reportOnlyHits: Array<{ rule: string; wouldBe: string; count: number }>;
-}
+type DecisionSummary = z.output<typeof summarySchema>;
 
 export function dashboardPages({ router, kit }: PageDeps) {
   router.get('/', async (ctx) => {
