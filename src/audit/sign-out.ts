@@ -10,6 +10,7 @@ import type { Middleware } from 'koa';
 import type Provider from 'oidc-provider';
 import type { Logger } from '../log.ts';
 import type { AuditLog } from './log.ts';
+import { clientIpOf } from '../http/client-ip.ts';
 
 const SIGN_OUT = Symbol('wardgate.signOut');
 
@@ -33,7 +34,7 @@ export function auditSignOuts(deps: { provider: Provider; audit: AuditLog; accou
       clientId,
       scope: all ? 'all' : 'client',
       clients: all ? Object.keys(session.authorizations ?? {}) : clientId ? [clientId] : [],
-      ip: String(ctx.state.clientIp ?? ctx.ip),
+      ip: clientIpOf(ctx),
     };
     (ctx.state as Record<symbol, unknown>)[SIGN_OUT] = note;
   });

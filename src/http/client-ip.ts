@@ -7,7 +7,7 @@
  */
 import type { IncomingMessage } from 'node:http';
 import proxyaddr from 'proxy-addr';
-import type { Middleware } from 'koa';
+import type { Middleware, ParameterizedContext } from 'koa';
 
 const FORWARDED = ['x-forwarded-for', 'x-forwarded-proto', 'x-forwarded-host', 'x-forwarded-port', 'forwarded'];
 
@@ -29,4 +29,9 @@ export function createClientIp(trustProxy: string[]): Middleware {
     ctx.state.clientIp = clientIp;
     await next();
   };
+}
+
+/** The client address this middleware decided (Koa's own before it ran, as in tests of a bare route). */
+export function clientIpOf(ctx: Pick<ParameterizedContext, 'state' | 'ip'>): string {
+  return String(ctx.state.clientIp ?? ctx.ip);
 }

@@ -7,6 +7,7 @@ import type { ParameterizedContext } from 'koa';
 import { CLIENT_HINT_HEADERS } from '../device/user-agent.ts';
 import { TERMINAL_COOKIE } from '../hospital/terminals.ts';
 import type { RiskContext } from '../risk/types.ts';
+import { clientIpOf } from '../http/client-ip.ts';
 
 /** The acr values a relying app asked for in an authorization request's parameters. */
 export function requestedAcrOf(params: Record<string, unknown>): string[] {
@@ -35,7 +36,7 @@ export function riskContextFrom(
   const terminalCredential = ctx.cookies.get(TERMINAL_COOKIE) || undefined;
   return {
     ...(input.user ? { user: input.user } : {}),
-    ip: String(ctx.state.clientIp ?? ctx.ip),
+    ip: clientIpOf(ctx),
     userAgent: ctx.get('user-agent').slice(0, 1024),
     clientHints,
     ...(terminalCredential ? { terminalCredential } : {}),

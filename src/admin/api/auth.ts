@@ -18,6 +18,7 @@ import type { AuditLog } from '../../audit/log.ts';
 import { AppError } from '../../errors.ts';
 import { fromOwnPage } from '../../http/same-origin.ts';
 import { ACR_PHR } from '../../oidc/acr.ts';
+import { clientIpOf } from '../../http/client-ip.ts';
 
 export const ADMIN_SCOPE = 'wardgate:admin';
 export const ADMIN_ROLE = 'it-admin';
@@ -53,7 +54,7 @@ export function createAdminAuth(deps: AdminAuthDeps) {
       type: 'admin.access_denied',
       actor,
       subject: ctx.path,
-      data: { method: ctx.method, path: ctx.path, reason, ip: String(ctx.state.clientIp ?? ctx.ip) },
+      data: { method: ctx.method, path: ctx.path, reason, ip: clientIpOf(ctx) },
     });
   }
 
@@ -76,7 +77,7 @@ export function createAdminAuth(deps: AdminAuthDeps) {
 
   async function refuse(ctx: ParameterizedContext, status: 401 | 403, reason: string, message: string, who: { actor?: string | null; bearer?: string } = {}): Promise<never> {
     if (status === 401) {
-      const { count, retryAfter } = countAnonymous(String(ctx.state.clientIp ?? ctx.ip));
+      const { count, retryAfter } = countAnonymous(clientIpOf(ctx));
       if (count > ANONYMOUS_REFUSALS_PER_MINUTE) {
         if (count === ANONYMOUS_REFUSALS_PER_MINUTE + 1) await recordRefusal(ctx, 'rate_limited', who.actor ?? null);
         ctx.set('Retry-After', String(retryAfter));

@@ -16,6 +16,7 @@ import type { AdminAuth } from './auth.ts';
 import { buildOpenApi } from './openapi.ts';
 import { RawBody, type Call, type Operation } from './operation.ts';
 import { asUnprocessable, parseOrThrow } from './validation.ts';
+import { clientIpOf } from '../../http/client-ip.ts';
 
 export const ADMIN_API_PREFIX = '/admin/api/v1';
 
@@ -70,7 +71,7 @@ export function createAdminApi(deps: { operations: Operation[]; auth: AdminAuth;
         await parseBody(ctx, async () => {});
         body = (ctx.request as { body?: unknown }).body;
       }
-      const result = await run(op, { params: ctx.params, query: { ...ctx.query }, body }, { principal, ip: String(ctx.state.clientIp ?? ctx.ip) });
+      const result = await run(op, { params: ctx.params, query: { ...ctx.query }, body }, { principal, ip: clientIpOf(ctx) });
       ctx.status = op.response.status;
       if (result instanceof RawBody) {
         ctx.type = result.type;

@@ -27,6 +27,7 @@ import { simulatorPages } from './pages/simulator.ts';
 import { sitePages } from './pages/sites.ts';
 import { terminalPages } from './pages/terminals.ts';
 import { userPages } from './pages/users.ts';
+import { clientIpOf } from '../../http/client-ip.ts';
 
 export const ADMIN_CONSOLE_CLIENT_ID = 'wardgate-admin';
 export const CONSOLE_PREFIX = '/admin';
@@ -98,7 +99,7 @@ export function createAdminConsole(deps: ConsoleDeps) {
       await deps.auth.recordRefusal(ctx, 'cross_origin', who.user.id);
       return plain(ctx, 'refused', { title: 'Change refused', message: 'Changes in the IT console must be made from its own pages.', user: who.user }, 403);
     }
-    ctx.state.console = { principal: who.principal, user: who.user, call: { principal: who.principal, ip: String(ctx.state.clientIp ?? ctx.ip) } };
+    ctx.state.console = { principal: who.principal, user: who.user, call: { principal: who.principal, ip: clientIpOf(ctx) } };
     await next();
   });
 

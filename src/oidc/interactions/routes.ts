@@ -36,6 +36,7 @@ import type { WebAuthn } from '../../webauthn/service.ts';
 import { readCeremonyForm, sameOriginJson } from '../../webauthn/requests.ts';
 import { grantConsent } from './consent.ts';
 import { ACR_UPGRADE } from './policy.ts';
+import { clientIpOf } from '../../http/client-ip.ts';
 
 const loginForm = z.object({
   username: z.string().max(256).default(''),
@@ -274,7 +275,7 @@ export function createInteractionRoutes({ provider, accounts, views, metrics, lo
 
     if (await refusedBeforePassword(ctx, details, client)) return;
 
-    const ip = String(ctx.state.clientIp ?? ctx.ip);
+    const ip = clientIpOf(ctx);
     const key = usernameKey(form.username);
     const zone = await risk.zoneOf(ip);
     const retryAfter = await risk.throttle.retryAfter({ usernameKey: key, ip, zone, now: risk.now().getTime() });
@@ -343,16 +344,16 @@ export function createInteractionRoutes({ provider, accounts, views, metrics, lo
 
   // WebAuthn attempts are rate limited by address like passwords, and each failure counts.
   /** The throttle's per-name bucket: the person when known, else this address (never one shared by all). */
-  const webauthnKey = (ctx: ParameterizedContext, userId: string | null) => `webauthn:${userId ?? `ip:${String(ctx.state.clientIp ?? ctx.ip)}`}`;
+  const webauthnKey = (ctx: ParameterizedContext, userId: string | null) => `webauthn:${userId ?? `ip:${clientIpOf(ctx)}`}`;
   const throttled = async (ctx: ParameterizedContext, userId: string | null, asJson = false) => {
-    const ip = String(ctx.state.clientIp ?? ctx.ip);
+    const ip = clientIpOf(ctx);
     const wait = await risk.throttle.retryAfter({ usernameKey: webauthnKey(ctx, userId), ip, zone: await risk.zoneOf(ip), now: risk.now().getTime() });
     if (wait <= 0) return false;
     tooManyAttempts(ctx, wait, asJson);
     return true;
   };
   const countFailure = async (ctx: ParameterizedContext, userId: string | null) => {
-    const ip = String(ctx.state.clientIp ?? ctx.ip);
+    const ip = clientIpOf(ctx);
     await risk.throttle.recordFailure({ usernameKey: webauthnKey(ctx, userId), userId, ip, zone: await risk.zoneOf(ip), now: risk.now().getTime() });
   };
 
