@@ -154,6 +154,11 @@ export function createSites(db: Db, now: () => number = Date.now) {
       return row ? withNetworks(row, await networks.listBySite(id)) : undefined;
     },
 
+    /** Every site's name by id (without reading networks), for sentences that name sites. */
+    async names(): Promise<Record<string, string>> {
+      return Object.fromEntries((await sites.list()).map((row) => [row.id, row.name]));
+    },
+
     async list(): Promise<Site[]> {
       const [rows, all] = await Promise.all([sites.list(), networks.listAll()]);
       return rows.map((row) => withNetworks(row, all.filter((n) => n.site_id === row.id)));

@@ -15,7 +15,6 @@ import type { AdminDeps } from '../deps.ts';
 import { operation, RawBody } from '../operation.ts';
 import { checkWindow, pageLimit, windowQuery } from '../router.ts';
 import { decisionOf } from '../../../signin/assessor.ts';
-import { siteNames } from './decisions.ts';
 
 /** The most entries one export answers with. */
 export const EXPORT_MAX = 10_000;
@@ -182,7 +181,7 @@ export function auditOperations(deps: AdminDeps) {
           if (typeof decisionId === 'string') people.set(decisionId, row.actor_display_name ?? '');
         }
         const decisions = people.size ? await deps.decisions.findMany([...people.keys()]) : [];
-        const sites = decisions.length ? await siteNames(deps) : {};
+        const sites = decisions.length ? await deps.sites.names() : {};
         const explanations = new Map(decisions.map((row) => [row.id, explain(decisionOf(row), { sites, person: people.get(row.id) || row.username || undefined })]));
         const context = { issuer: deps.issuer, explanations };
         const entries = rows.map(entryOf);

@@ -110,15 +110,11 @@ function decodeCursor(cursor: string): { at: number; id: string } {
   return { at: value[0] as number, id: value[1] as string };
 }
 
-/** Site names by id, for sentences that name sites ("at St Mary's"). */
-export async function siteNames(deps: Pick<AdminDeps, 'sites'>): Promise<Record<string, string>> {
-  return Object.fromEntries((await deps.sites.list()).map((site) => [site.id, site.name]));
-}
 
 export function decisionOperations(deps: AdminDeps) {
   /** Each decision with the sentences naming its person (display name) and sites. */
   const views = async (rows: DecisionRow[]) => {
-    const [sites, people] = await Promise.all([siteNames(deps), deps.users.displayNames([...new Set(rows.map((r) => r.user_id).filter((id): id is string => Boolean(id)))])]);
+    const [sites, people] = await Promise.all([deps.sites.names(), deps.users.displayNames([...new Set(rows.map((r) => r.user_id).filter((id): id is string => Boolean(id)))])]);
     return rows.map((row) => decisionView(row, { sites, person: (row.user_id && people.get(row.user_id)) || row.username || undefined }));
   };
 
