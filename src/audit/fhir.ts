@@ -42,6 +42,8 @@
  */
 import crypto from 'node:crypto';
 import { canonicalEntry } from './log.ts';
+import { VERDICTS } from '../risk/explain.ts';
+import type { Decision } from '../risk/types.ts';
 
 const DCM = 'http://dicom.nema.org/resources/ontology/DCM';
 const AUDIT_EVENT_TYPE = 'http://terminology.hl7.org/CodeSystem/audit-event-type';
@@ -178,8 +180,6 @@ const RESOURCE_ROLES: Record<string, Coding> = {
 };
 
 const SIGN_IN_OUTCOMES: Record<string, FhirOutcome> = { allow: '0', step_up: '4', deny: '8' };
-const VERDICTS: Record<string, string> = { allow: 'Allowed', step_up: 'Stepped up to a security key', deny: 'Blocked' };
-
 const text = (value: unknown): string | undefined => (typeof value === 'string' && value !== '' ? value : undefined);
 
 function parseData(entry: AuditEntry): Record<string, unknown> {
@@ -275,7 +275,7 @@ function signInDecision(entry: AuditEntry, data: Record<string, unknown>, contex
   const explanation = decisionId ? context.explanations?.get(decisionId) : undefined;
   const findings = Array.isArray(data.findings) ? data.findings.map(String) : [];
   const rules = Array.isArray(data.determiningRules) ? data.determiningRules.map(String) : [];
-  const fallback = `${VERDICTS[outcome] ?? outcome}: score ${String(data.score ?? '?')}${rules.length ? ` because of ${rules.join(', ')}` : ''}; policy version ${String(data.policyVersion ?? '?')}${findings.length ? `; findings ${findings.join(', ')}` : ''}.`;
+  const fallback = `${VERDICTS[outcome as Decision['outcome']] ?? outcome}: score ${String(data.score ?? '?')}${rules.length ? ` because of ${rules.join(', ')}` : ''}; policy version ${String(data.policyVersion ?? '?')}${findings.length ? `; findings ${findings.join(', ')}` : ''}.`;
   const agent = [actorPerson(entry, issuer, data.ip, { username: text(data.username) })];
   if (entry.subject) agent.push(application(entry.subject, issuer, { requestor: false }));
   const entity = decisionId

@@ -112,8 +112,11 @@ export function explainFinding(finding: Finding, context: ExplainContext = {}): 
   return finding.points ? `${sentence.replace(/\.$/, '')} (+${finding.points})` : sentence;
 }
 
+/** An outcome in words, as the first sentence of an explanation starts. */
+export const VERDICTS: Readonly<Record<Decision['outcome'], string>> = { allow: 'Allowed', step_up: 'Stepped up to a security key', deny: 'Blocked' };
+
 export function explain(decision: Decision, context: ExplainContext = {}): string[] {
-  const verdict = { allow: 'Allowed', step_up: 'Stepped up to a security key', deny: 'Blocked' }[decision.outcome];
+  const verdict = VERDICTS[decision.outcome];
   const because = decision.determiningRules.length ? ` because of ${decision.determiningRules.join(', ')}` : '';
   return [
     `${verdict}: score ${decision.score}${because}; ${context.policy ?? `policy version ${decision.policyVersion}`}.`,
