@@ -43,7 +43,7 @@ import type { Policy, VersionedPolicy } from '../src/risk/policy.ts';
 import type { RiskPorts, ShiftInfo, SiteInfo, TerminalInfo } from '../src/risk/ports.ts';
 import { SIGNALS } from '../src/risk/signals/index.ts';
 import type { RiskContext } from '../src/risk/types.ts';
-import { decisionRow } from '../src/signin/assessor.ts';
+import { decisionAuditEvent, decisionRow } from '../src/signin/assessor.ts';
 import { createAuditStore, type AuditRow } from '../src/store/audit-log.ts';
 import { isPostgres, type Db } from '../src/store/db.ts';
 import type { DecisionRow } from '../src/store/decisions.ts';
@@ -318,24 +318,7 @@ async function generateDecisions(ports: RiskPorts, policy: VersionedPolicy, term
     const decided: RiskContext = phase === 'password' ? context : anonymous;
     rows.push(decisionRow(decision, decided, phase, ports));
     const at = context.at.getTime();
-    events.push({
-      at,
-      type: 'sign_in.decision',
-      actor: decided.user?.id ?? null,
-      subject: context.client.id,
-      data: {
-        decisionId: decision.decisionId,
-        phase,
-        outcome: decision.outcome,
-        score: decision.score,
-        findings: decision.findings.map((f) => f.code),
-        determiningRules: decision.determiningRules,
-        reportOnly: decision.reportOnly,
-        policyVersion: decision.policyVersion,
-        ip,
-        username: decided.user?.username ?? null,
-      },
-    });
+    events.push(decisionAuditEvent(decision, decided, phase));
     const binding = crypto.randomBytes(16).toString('base64url');
     if (decision.outcome === 'step_up' && random() < 0.85) {
       events.push({ at: at + 20_000 + int(random, 40_000), type: 'webauthn.asserted', actor: user.id, subject: `cred-${user.id.slice(0, 8)}`, data: { ceremony: 'step_up', binding } });

@@ -9,7 +9,7 @@
  * reported that version; otherwise the policy is read again and the decision made again with it.
  * So a version activated by any process applies from the next decision on, at no extra round trip.
  */
-import type { AuditLog } from '../audit/log.ts';
+import type { AuditEvent, AuditLog } from '../audit/log.ts';
 import type { Policies } from '../policy/policies.ts';
 import { evaluate } from '../risk/engine.ts';
 import type { VersionedPolicy } from '../risk/policy.ts';
@@ -70,6 +70,28 @@ export function decisionOf(row: DecisionRow): Decision {
   };
 }
 
+/** The audit log's `sign_in.decision` entry of a decision. */
+export function decisionAuditEvent(decision: Decision, context: RiskContext, phase: Phase): Required<AuditEvent> {
+  return {
+    type: 'sign_in.decision',
+    actor: context.user?.id ?? null,
+    subject: context.client.id,
+    at: context.at.getTime(),
+    data: {
+      decisionId: decision.decisionId,
+      phase,
+      outcome: decision.outcome,
+      score: decision.score,
+      findings: decision.findings.map((f) => f.code),
+      determiningRules: decision.determiningRules,
+      reportOnly: decision.reportOnly,
+      policyVersion: decision.policyVersion,
+      ip: context.ip,
+      username: context.user?.username ?? null,
+    },
+  };
+}
+
 /** The `decisions` row of a decision: its verdict, findings and the facts of its context. */
 export function decisionRow(decision: Decision, context: RiskContext, phase: Phase, ports: Pick<RiskPorts, 'geo' | 'devices'>): DecisionRow {
   const terminal = decision.findings.find((f) => f.code === 'known_terminal' || f.code === 'unknown_device')?.details.terminalId;
@@ -127,24 +149,7 @@ export function createAssessor(deps: AssessorDeps) {
     /** Stores the decision with its context and appends it to the audit log. */
     async record(decision: Decision, context: RiskContext, phase: Phase): Promise<void> {
       await deps.decisions.insert(decisionRow(decision, context, phase, deps.ports));
-      await deps.audit.append({
-        type: 'sign_in.decision',
-        actor: context.user?.id ?? null,
-        subject: context.client.id,
-        at: context.at.getTime(),
-        data: {
-          decisionId: decision.decisionId,
-          phase,
-          outcome: decision.outcome,
-          score: decision.score,
-          findings: decision.findings.map((f) => f.code),
-          determiningRules: decision.determiningRules,
-          reportOnly: decision.reportOnly,
-          policyVersion: decision.policyVersion,
-          ip: context.ip,
-          username: context.user?.username ?? null,
-        },
-      });
+      await deps.audit.append(decisionAuditEvent(decision, context, phase));
       deps.log.info(
         { event: 'decision', decisionId: decision.decisionId, phase, outcome: decision.outcome, score: decision.score, findings: decision.findings.map((f) => f.code), rules: decision.determiningRules, client: context.client.id, sub: context.user?.id },
         'sign-in decision',
