@@ -23,7 +23,7 @@
  *    `assessor.record` writes them, in batches.
  * 3. GET /audit/verify over a chain of 25,000 and then 50,000 entries (each decision's
  *    sign_in.decision entry as the assessor appends it, step-up assertions, sign-outs, admin
- *    changes, failed key checks; batch-inserted with their hashes from `entryHash`), and GET
+ *    changes, failed key checks; batch-inserted as `chainedRow` builds them), and GET
  *    /audit/export of the last 10,000 (format=fhir and format=ndjson): time and size.
  * 4. GET /decisions?limit=50 (newest page; one person's page) and /decisions/summary?hours=24.
  * 5. POST /simulate, a mix of people, places, browsers, terminals and apps.
@@ -32,7 +32,7 @@ import crypto from 'node:crypto';
 import { parseArgs } from 'node:util';
 import { DateTime } from 'luxon';
 import { usernameKey } from '../src/accounts/usernames.ts';
-import { entryHash, GENESIS, type AuditEvent } from '../src/audit/log.ts';
+import { chainedRow, GENESIS, type AuditEvent } from '../src/audit/log.ts';
 import { describeDevice } from '../src/device/user-agent.ts';
 import { createGeoLookup } from '../src/geo/geoip.ts';
 import { formatLocal, toEpochMs } from '../src/hospital/local-time.ts';
@@ -348,14 +348,12 @@ async function generateDecisions(ports: RiskPorts, policy: VersionedPolicy, term
   return { rows, events: events.slice(0, auditTotal) };
 }
 
-/** Appends entries to the chain in batches, each with its hash from `entryHash` (as `append` computes it). */
+/** Appends entries to the chain in batches, each row as `chainedRow` builds it (as `append` does). */
 async function appendChain(db: Db, events: readonly ChainEvent[]): Promise<void> {
   let prev = (await createAuditStore(db).last())?.hash ?? GENESIS;
   const rows: AuditRow[] = events.map((e) => {
-    const content = { at: e.at, type: e.type, actor: e.actor, subject: e.subject, data: JSON.stringify(e.data) };
-    const hash = entryHash(prev, content);
-    const row = { ...content, prev_hash: prev, hash };
-    prev = hash;
+    const row = chainedRow(prev, e, e.at);
+    prev = row.hash;
     return row;
   });
   await insertBatches(db, [['audit_log', rows]]);

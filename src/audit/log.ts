@@ -29,15 +29,19 @@ export function entryHash(prevHash: string, entry: Pick<AuditRow, 'at' | 'type' 
   return crypto.createHash('sha256').update(prevHash).update('\n').update(canonicalEntry(entry)).digest('hex');
 }
 
+/** The row that follows `prevHash` in the chain for an event (its time, if not given, is `at`). */
+export function chainedRow(prevHash: string, event: AuditEvent, at: number): AuditRow {
+  const content = { at: event.at ?? at, type: event.type, actor: event.actor ?? null, subject: event.subject ?? null, data: JSON.stringify(event.data) };
+  return { ...content, prev_hash: prevHash, hash: entryHash(prevHash, content) };
+}
+
 export function createAuditLog(db: Db, now: () => number = Date.now) {
   return {
     async append(event: AuditEvent): Promise<void> {
       await db.transaction(async (trx) => {
         if (isPostgres(db)) await trx.raw('select pg_advisory_xact_lock(?)', [AUDIT_LOCK]);
         const store = createAuditStore(trx);
-        const prev = (await store.last())?.hash ?? GENESIS;
-        const content = { at: event.at ?? now(), type: event.type, actor: event.actor ?? null, subject: event.subject ?? null, data: JSON.stringify(event.data) };
-        await store.insert({ ...content, prev_hash: prev, hash: entryHash(prev, content) });
+        await store.insert(chainedRow((await store.last())?.hash ?? GENESIS, event, now()));
       });
     },
 
