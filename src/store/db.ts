@@ -8,13 +8,19 @@ import knexFactory, { type Knex } from 'knex';
 import pg from 'pg';
 import type { Database } from '../config.ts';
 import { AppError } from '../errors.ts';
+import { scoped } from './unit-of-work.ts';
 
 export type Db = Knex;
 
 // int8 (bigint) columns hold epoch milliseconds, far below 2^53: read them as numbers.
 pg.types.setTypeParser(20, (value: string) => Number.parseInt(value, 10));
 
+/** The database, through `scoped` so that `inTransaction` (store/unit-of-work.ts) can group writes. */
 export function createDb(database: Database): Db {
+  return scoped(openDb(database));
+}
+
+function openDb(database: Database): Db {
   if (database.client === 'pg') {
     return knexFactory({
       client: 'pg',
