@@ -208,4 +208,7 @@ export function assertProductionSafe(config: Config): void {
   if (config.demo) {
     refuse('WARDGATE_DEMO: demo data is not allowed in production');
   }
+  if (config.database.client === 'sqlite' && config.database.filename === ':memory:') {
+    refuse('DATABASE_URL: production cannot use an in-memory database (sqlite::memory:): every session, token and audit entry would vanish at a restart');
+  }
 }

@@ -62,6 +62,10 @@ describe('production mode refuses development settings', () => {
     expect(await startFails({ ...production, WARDGATE_DEMO: '1' })).toMatch(/^wardgate: WARDGATE_DEMO: demo data is not allowed in production/);
   });
 
+  it('refuses an in-memory SQLite database', async () => {
+    expect(await startFails({ ...production, DATABASE_URL: 'sqlite::memory:' })).toMatch(/^wardgate: DATABASE_URL: production cannot use an in-memory database/);
+  });
+
   it('refuses an https issuer when no TLS-terminating proxy is declared', async () => {
     const { WARDGATE_TRUST_PROXY: _omitted, ...env } = production;
     expect(await startFails(env)).toMatch(/^wardgate: WARDGATE_TRUST_PROXY: /);

@@ -64,4 +64,11 @@ describe('loadConfig', () => {
     expect(config.demo).toBe(false);
     expect(config.env).toBe('production');
   });
+
+  it('refuses an in-memory database in production, naming DATABASE_URL, and allows it elsewhere', () => {
+    const production = { NODE_ENV: 'production', WARDGATE_ISSUER: 'https://login.hospital.example', WARDGATE_TRUST_PROXY: '10.1.2.3', WARDGATE_KEY_ENCRYPTION_KEY: kek };
+    expect(() => loadConfig({ ...production, DATABASE_URL: 'sqlite::memory:' })).toThrow(/^DATABASE_URL: production cannot use an in-memory database/);
+    expect(loadConfig({ ...production, DATABASE_URL: 'sqlite:/var/lib/wardgate/wardgate.db' }).database).toEqual({ client: 'sqlite', filename: '/var/lib/wardgate/wardgate.db' });
+    expect(loadConfig({ NODE_ENV: 'test', DATABASE_URL: 'sqlite::memory:' }).database).toEqual({ client: 'sqlite', filename: ':memory:' });
+  });
 });
