@@ -115,7 +115,8 @@ export function createProvider({ config, keys, adapter, accounts, views, log }: 
         },
       },
       backchannelLogout: { enabled: true },
-      // Lets a relying app ask for an essential acr ({"id_token":{"acr":{"essential":true,"value":"phr"}}}).
+      // Lets a relying app ask for an essential acr ({"id_token":{"acr":{"essential":true,"value":"phr"}}},
+      // or the same under "userinfo"; signin/context.ts requestedAcrOf reads both).
       claimsParameter: { enabled: true },
       clientCredentials: { enabled: true },
       introspection: {

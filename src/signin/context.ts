@@ -9,14 +9,21 @@ import { TERMINAL_COOKIE } from '../hospital/terminals.ts';
 import type { RiskContext } from '../risk/types.ts';
 import { clientIpOf } from '../http/client-ip.ts';
 
-/** The acr values a relying app asked for in an authorization request's parameters. */
+type ClaimRequest = { essential?: boolean; value?: unknown; values?: unknown };
+
+/**
+ * The acr values a relying app asked for in an authorization request's parameters: `acr_values`,
+ * and an essential `acr` claim in the `claims` parameter, under `id_token` or `userinfo` alike.
+ */
 export function requestedAcrOf(params: Record<string, unknown>): string[] {
   const values = new Set(String(params.acr_values ?? '').split(' ').filter(Boolean));
   if (typeof params.claims === 'string') {
     try {
-      const claims = JSON.parse(params.claims) as { id_token?: { acr?: { essential?: boolean; value?: string; values?: string[] } } };
-      const acr = claims.id_token?.acr;
-      if (acr?.essential) for (const v of [acr.value, ...(acr.values ?? [])]) if (typeof v === 'string') values.add(v);
+      const claims = JSON.parse(params.claims) as Partial<Record<'id_token' | 'userinfo', { acr?: ClaimRequest | null } | null>>;
+      for (const acr of [claims?.id_token?.acr, claims?.userinfo?.acr]) {
+        if (!acr?.essential) continue;
+        for (const v of [acr.value, ...(Array.isArray(acr.values) ? acr.values : [])]) if (typeof v === 'string') values.add(v);
+      }
     } catch {
       // oidc-provider has already refused a malformed claims parameter before any interaction.
     }

@@ -1,7 +1,8 @@
 /**
  * When oidc-provider must ask the person again. On top of its defaults (no session, prompt=login,
- * max_age exceeded, an essential acr the session does not meet), a relying app that asks for
- * `acr_values=phr`, or that is registered with sensitivity `high`, while the session is weaker
+ * max_age exceeded, an essential id_token acr the session does not meet), a relying app that asks
+ * for `phr` (`acr_values=phr`, or an essential `acr` claim under `id_token` or `userinfo`: see
+ * requestedAcrOf), or that is registered with sensitivity `high`, while the session is weaker
  * gets a login interaction, where Wardgate re-evaluates the session and steps it up instead of
  * asking for the password again. Single sign-on never carries a password session into such an app.
  */
