@@ -251,6 +251,9 @@ export function generateData(seed = 1, at = DATA_AT): BenchData {
       username_key: user ? user.username_key : `nobody${int(random, 1000)}`,
       user_id: user?.id ?? null,
       zone: ip.startsWith('10.') ? 'on_premises' : 'remote',
+      kind: 'password',
+      pending: false,
+      cleared_at: null,
     };
   };
   const failures: FailedAttemptRow[] = [

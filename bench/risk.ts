@@ -49,6 +49,7 @@ import type { TestDatabase } from '../test/helpers/database.ts';
 import { testEnv } from '../test/helpers/server.ts';
 import { eachDatabase, serverVersion } from './databases.ts';
 import { elapsedMs, loadAverage, machine, quantile } from './measure.ts';
+import { inTransaction } from '../src/store/unit-of-work.ts';
 
 const { values: options, positionals } = parseArgs({
   allowPositionals: true,
@@ -258,7 +259,7 @@ async function benchDatabase(target: TestDatabase, data: BenchData, contexts: Ri
     const policies = createPolicies(db);
     await policies.ensureDefault();
     const ports = createRiskPorts(db, { sites, terminals });
-    const assessorDeps = { signals: SIGNALS, policies, decisions: createDecisionStore(db), audit: createAuditLog(db), observer: { decided() {} }, log };
+    const assessorDeps = { signals: SIGNALS, policies, decisions: createDecisionStore(db), audit: createAuditLog(db), unit: <T>(work: () => Promise<T>) => inTransaction(db, work), observer: { decided() {} }, log };
     const assessor = createAssessor({ ports, decisionPorts: ports.forDecision, ...assessorDeps });
     // PostgreSQL: the ports as they were before one statement a decision, for comparison.
     const perPort = isPostgres(db) ? createRiskPorts(db, { sites, terminals }, { perPortQueries: true }) : ports;

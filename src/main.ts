@@ -38,6 +38,7 @@ import { createAssessor, type Assessor, type DecisionPorts } from './signin/asse
 import { createSignInHistory } from './signin/history.ts';
 import { createDecisionSnapshotPorts, createSnapshotPorts } from './signin/snapshot-ports.ts';
 import { createThrottle } from './signin/throttle.ts';
+import { createAttemptKeeper } from './signin/attempt-keeper.ts';
 import { createDecisionStore } from './store/decisions.ts';
 import { createFailedAttemptStore } from './store/failed-attempts.ts';
 import { createHistoryStore } from './store/sign-in-history.ts';
@@ -62,6 +63,7 @@ import { migrateLatest, withStartupLock } from './store/migrate.ts';
 import { createPayloadStore } from './store/oidc-payloads.ts';
 import { createRiskSnapshotStore } from './store/risk-snapshot.ts';
 import { createUserStore } from './store/users.ts';
+import { inTransaction } from './store/unit-of-work.ts';
 
 export interface Wardgate {
   url: string;
@@ -120,7 +122,9 @@ export function createRiskPorts(
       },
       deviceSeen: (userId, fingerprint, since) => history.deviceSeen(userId, fingerprint, since.getTime()),
     },
-    failures: { count: ({ userId, ip, since }) => failures.counts({ userId, ip, since: since.getTime() }) },
+    failures: {
+      count: async ({ userId, ip, since }) => failures.counts({ userId, ip, since: since.getTime(), onPremises: (await services.sites.containing(ip)) !== null }),
+    },
   };
 }
 
@@ -207,7 +211,8 @@ export async function startWardgate(config: Config, options: { logDestination?: 
     const throttle = createThrottle(failures);
     const audit = createAuditLog(database);
     provider.use(auditSignOuts({ provider, audit, accounts, log }));
-    const assessor = createAssessor({ ports, decisionPorts: ports.forDecision, signals: SIGNALS, policies, decisions, audit, observer: metrics, log });
+    const unit = <T>(work: () => Promise<T>) => inTransaction(database, work);
+    const assessor = createAssessor({ ports, decisionPorts: ports.forDecision, signals: SIGNALS, policies, decisions, audit, unit, observer: metrics, log });
     const webauthnStore = createWebAuthnStore(database);
     const webauthn = createWebAuthn({ store: webauthnStore, audit, rp: relyingPartyOf(issuer) });
     const risk: RiskDeps = {
@@ -216,6 +221,9 @@ export async function startWardgate(config: Config, options: { logDestination?: 
       states: webauthnStore,
       activePolicy: () => policies.active(),
       throttle,
+      attempts: createAttemptKeeper({ throttle, audit, unit, now: () => new Date(), log }),
+      audit,
+      unit,
       history: createSignInHistory(createHistoryStore(database), ports),
       zoneOf: async (ip) => ((await sites.containing(ip)) ? 'on_premises' : 'remote'),
       touchTerminal: (id, at) => terminals.touch(id, new Date(at)),

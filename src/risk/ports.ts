@@ -61,11 +61,16 @@ export interface PastSignIn {
 }
 
 export interface FailureCounts {
-  /** Failed passwords for this user in the window. */
+  /**
+   * Failed passwords of this user in the window that count against a sign-in from this address:
+   * from the hospital's own networks only failures made there count (a remote attacker cannot
+   * raise the risk of a clinician at a ward terminal), from outside every failure counts; failures
+   * before a later successful sign-in were reset by it and do not count.
+   */
   user: number;
-  /** Failed passwords from this IP in the window. */
+  /** Failed passwords from this IP in the window (a success resets a person, not an address). */
   ip: number;
-  /** Distinct usernames this IP failed against in the window. */
+  /** Distinct usernames this IP failed a password against in the window (refused security keys never count here). */
   distinctUsernamesFromIp: number;
 }
 

@@ -43,6 +43,8 @@ export interface AssessorDeps {
   policies: Policies;
   decisions: DecisionStore;
   audit: AuditLog;
+  /** Runs work in one transaction (store/unit-of-work.ts): a decision and its audit entry commit together. */
+  unit<T>(work: () => Promise<T>): Promise<T>;
   observer: DecisionObserver;
   log: Logger;
 }
@@ -70,8 +72,19 @@ export function decisionOf(row: DecisionRow): Decision {
   };
 }
 
+/**
+ * What a recorded decision's attempt came to besides the verdict: the assurance it reached when it
+ * finished a sign-in (a password allowed: urn:wardgate:acr:1fa; a passkey: phr), and the username
+ * typed when the person is not known yet (refused before the password).
+ */
+export interface AttemptNote {
+  acr?: string;
+  amr?: readonly string[];
+  typedUsername?: string;
+}
+
 /** The audit log's `sign_in.decision` entry of a decision. */
-export function decisionAuditEvent(decision: Decision, context: RiskContext, phase: Phase): Required<AuditEvent> {
+export function decisionAuditEvent(decision: Decision, context: RiskContext, phase: Phase, note: AttemptNote = {}): Required<AuditEvent> {
   return {
     type: 'sign_in.decision',
     actor: context.user?.id ?? null,
@@ -88,6 +101,8 @@ export function decisionAuditEvent(decision: Decision, context: RiskContext, pha
       policyVersion: decision.policyVersion,
       ip: context.ip,
       username: context.user?.username ?? null,
+      ...(note.acr ? { acr: note.acr, amr: [...(note.amr ?? [])] } : {}),
+      ...(!context.user && note.typedUsername !== undefined ? { typedUsername: note.typedUsername.slice(0, 256) } : {}),
     },
   };
 }
@@ -146,19 +161,24 @@ export function createAssessor(deps: AssessorDeps) {
       return decision;
     },
 
-    /** Stores the decision with its context and appends it to the audit log. */
-    async record(decision: Decision, context: RiskContext, phase: Phase): Promise<void> {
-      await deps.decisions.insert(decisionRow(decision, context, phase, deps.ports));
-      await deps.audit.append(decisionAuditEvent(decision, context, phase));
+    /**
+     * Stores the decision with its context and appends it to the audit log, in one transaction
+     * (joining the caller's, when the caller records more of the same attempt with it).
+     */
+    async record(decision: Decision, context: RiskContext, phase: Phase, note: AttemptNote = {}): Promise<void> {
+      await deps.unit(async () => {
+        await deps.decisions.insert(decisionRow(decision, context, phase, deps.ports));
+        await deps.audit.append(decisionAuditEvent(decision, context, phase, note));
+      });
       deps.log.info(
         { event: 'decision', decisionId: decision.decisionId, phase, outcome: decision.outcome, score: decision.score, findings: decision.findings.map((f) => f.code), rules: decision.determiningRules, client: context.client.id, sub: context.user?.id },
         'sign-in decision',
       );
     },
 
-    async assess(context: RiskContext, phase: Phase): Promise<Decision> {
+    async assess(context: RiskContext, phase: Phase, note: AttemptNote = {}): Promise<Decision> {
       const decision = await this.evaluate(context, phase);
-      await this.record(decision, context, phase);
+      await this.record(decision, context, phase, note);
       return decision;
     },
 

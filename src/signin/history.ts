@@ -1,6 +1,7 @@
 /**
  * Sign-in history: where, when and on what device each user's sign-ins ended. The geo and device
- * signals read it back (impossible travel, new device). Only the device fingerprint hash is kept,
+ * signals read it back (impossible travel, new device): a step-up counts as a success once its key
+ * was verified, with the acr it reached. Only the device fingerprint hash is kept,
  * and a private address is stored without a place.
  */
 import type { RiskPorts } from '../risk/ports.ts';
@@ -9,7 +10,8 @@ import type { HistoryStore } from '../store/sign-in-history.ts';
 
 export function createSignInHistory(store: HistoryStore, ports: Pick<RiskPorts, 'geo' | 'devices'>) {
   return {
-    async record(context: RiskContext & { user: NonNullable<RiskContext['user']> }, outcome: 'success' | 'step_up' | 'deny'): Promise<void> {
+    /** `acr`: the assurance a successful sign-in reached (urn:wardgate:acr:1fa, phr). */
+    async record(context: RiskContext & { user: NonNullable<RiskContext['user']> }, outcome: 'success' | 'step_up' | 'deny', acr: string | null = null): Promise<void> {
       const place = ports.geo.lookup(context.ip); // null for private and reserved addresses
       const device = ports.devices.describe(context.userAgent, context.clientHints);
       await store.insert({
@@ -22,6 +24,7 @@ export function createSignInHistory(store: HistoryStore, ports: Pick<RiskPorts, 
         accuracy_km: place?.accuracyKm ?? null,
         device_hash: device.fingerprint,
         outcome,
+        acr: outcome === 'success' ? acr : null,
       });
     },
   };

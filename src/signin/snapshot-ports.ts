@@ -80,7 +80,13 @@ export function createSnapshotPorts(read: (request: SnapshotRequest) => Promise<
     },
     failures: {
       async count({ userId, ip, since }) {
-        return (await ask('failures', { userId, ip, since: since.getTime() })).failures;
+        let ipHex: string | null;
+        try {
+          ipHex = ipToHex(ip);
+        } catch {
+          ipHex = null; // not an address: on no site's network, as sites.containing says
+        }
+        return (await ask('failures', { userId, ip, ipHex, since: since.getTime() })).failures;
       },
     },
   };

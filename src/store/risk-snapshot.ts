@@ -27,8 +27,8 @@ export interface SnapshotRequest {
   lastSuccess?: { userId: string; before: number };
   /** sign-in-history.deviceSeen. */
   deviceSeen?: { userId: string; deviceHash: string; since: number };
-  /** failed-attempts.counts (no user: its count is 0 without a query). */
-  failures?: { userId: string | null; ip: string; since: number };
+  /** failed-attempts.counts (no user: its count is 0 without a query); `ipHex` tells whether the address is on premises. */
+  failures?: { userId: string | null; ip: string; ipHex: string | null; since: number };
 }
 
 export interface SnapshotShift {
@@ -74,7 +74,7 @@ export interface Snapshot {
 export const SNAPSHOT_STATEMENT = 'wardgate_risk_snapshot';
 
 // $1–$3 shifts, $4 terminal, $5 site, $6 countries, $7–$8 last success, $9–$11 device seen,
-// $12–$14 failures. Casts type every parameter, so that NULL (a part not asked for) is typed too.
+// $12–$15 failures ($15 the address as hex, to tell whether it is on premises). Casts type every parameter, so that NULL (a part not asked for) is typed too.
 export const SNAPSHOT_SQL = `select
   (select version from policy_active where id = 1) as policy_version,
   coalesce((
@@ -103,9 +103,13 @@ export const SNAPSHOT_SQL = `select
     select 1 from sign_in_history h
     where h.user_id = $9::text and h.device_hash = $10::text and h.outcome = 'success' and h.at >= $11::bigint
   ) as device_seen,
-  (select count(*) from failed_attempts f where f.user_id = $12::text and f.at >= $14::bigint) as failures_user,
-  (select count(*) from failed_attempts f where f.ip = $13::text and f.at >= $14::bigint) as failures_ip,
-  (select count(distinct f.username_key) from failed_attempts f where f.ip = $13::text and f.at >= $14::bigint) as failures_distinct`;
+  (
+    select count(*) from failed_attempts f
+    where f.user_id = $12::text and f.at >= $14::bigint and f.kind = 'password' and not f.pending and f.cleared_at is null
+      and (f.zone = 'on_premises' or not exists (select 1 from site_networks n where n.range_start <= $15::text and n.range_end >= $15::text))
+  ) as failures_user,
+  (select count(*) from failed_attempts f where f.ip = $13::text and f.at >= $14::bigint and f.kind = 'password' and not f.pending) as failures_ip,
+  (select count(distinct f.username_key) from failed_attempts f where f.ip = $13::text and f.at >= $14::bigint and f.kind = 'password' and not f.pending) as failures_distinct`;
 
 /** The statement's parameters for a request (NULL for every part not asked for). */
 export function snapshotParameters(request: SnapshotRequest): unknown[] {
@@ -118,7 +122,7 @@ export function snapshotParameters(request: SnapshotRequest): unknown[] {
     lastSuccess?.userId ?? null, lastSuccess?.before ?? null,
     deviceSeen?.userId ?? null, deviceSeen?.deviceHash ?? null, deviceSeen?.since ?? null,
     // As failed-attempts.counts: no user (or an empty id) counts 0.
-    failures?.userId || null, failures?.ip ?? null, failures?.since ?? null,
+    failures?.userId || null, failures?.ip ?? null, failures?.since ?? null, failures?.ipHex ?? null,
   ];
 }
 

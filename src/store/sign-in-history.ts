@@ -11,6 +11,8 @@ export interface HistoryRow {
   accuracy_km: number | null;
   device_hash: string;
   outcome: 'success' | 'step_up' | 'deny';
+  /** The assurance a success reached (null for the others and for rows from before it was kept). */
+  acr?: string | null;
 }
 
 export function createHistoryStore(db: Db) {

@@ -85,7 +85,7 @@ export function createWebAuthn(deps: { store: WebAuthnStore; audit: AuditLog; rp
   const fail = async (reason: string, message: string, context: { binding: string; userId?: string | null; challenge?: string; credentialId?: string }) => {
     if (context.challenge) await store.setChallengeOutcome(context.challenge, 'failure');
     await audit.append({ type: 'webauthn.failed', actor: context.userId ?? null, subject: context.binding, data: { reason, credentialId: context.credentialId ?? null } });
-    return new AppError('webauthn_failed', message, { details: { reason } });
+    return new AppError('webauthn_failed', message, { details: { reason, credentialId: context.credentialId ?? null, userId: context.userId ?? null } });
   };
 
   const issueChallenge = async (challenge: string, ceremony: Ceremony, binding: string, userId: string | null) => {

@@ -22,7 +22,10 @@ import type { Metrics } from '../../http/metrics.ts';
 import type { Views } from '../../http/views.ts';
 import type { Logger } from '../../log.ts';
 import type { Decision, RiskContext } from '../../risk/types.ts';
-import type { Assessor } from '../../signin/assessor.ts';
+import type { AuditLog } from '../../audit/log.ts';
+import type { Assessor, AttemptNote } from '../../signin/assessor.ts';
+import type { AttemptKeeper } from '../../signin/attempt-keeper.ts';
+import { attemptFailed, steppedUp } from '../../signin/attempts.ts';
 import { ACCEPT_CH, requestedAcrOf, riskContextFrom } from '../../signin/context.ts';
 import type { SignInHistory } from '../../signin/history.ts';
 import type { Throttle } from '../../signin/throttle.ts';
@@ -63,6 +66,11 @@ export interface RiskDeps {
   states: WebAuthnStore;
   activePolicy(): Promise<VersionedPolicy>;
   throttle: Throttle;
+  /** Reserves, fails and succeeds each password or key check with its audit entry (signin/attempt-keeper.ts). */
+  attempts: AttemptKeeper;
+  audit: AuditLog;
+  /** Runs work in one transaction: what an attempt changed and its audit entry commit together. */
+  unit<T>(work: () => Promise<T>): Promise<T>;
   history: SignInHistory;
   zoneOf(ip: string): Promise<Zone>;
   touchTerminal(id: string, at: number): Promise<void>;
@@ -202,11 +210,11 @@ export function createInteractionRoutes({ provider, accounts, views, metrics, lo
   };
 
   /** Judges what needs no password; true when the sign-in was refused (and the page is set). */
-  const refusedBeforePassword = async (ctx: ParameterizedContext, details: Details, client: Client) => {
+  const refusedBeforePassword = async (ctx: ParameterizedContext, details: Details, client: Client, note: AttemptNote = {}) => {
     const context = contextFor(ctx, details, client);
     const decision = await risk.assessor.evaluate(context, 'pre_password');
     if (decision.outcome !== 'deny') return false;
-    await risk.assessor.record(decision, context, 'pre_password');
+    await risk.assessor.record(decision, context, 'pre_password', note);
     metrics.signIn('blocked');
     await refuse(ctx, decision, client.name);
     return true;
@@ -229,6 +237,12 @@ export function createInteractionRoutes({ provider, accounts, views, metrics, lo
       ctx.type = 'html';
       ctx.body = views.render('throttled', { seconds: wait });
     }
+  };
+
+  /** Where an attempt comes from: its address and zone, and the time it is judged at. */
+  const originOf = async (ctx: ParameterizedContext) => {
+    const ip = clientIpOf(ctx);
+    return { ip, zone: await risk.zoneOf(ip), now: risk.now().getTime() };
   };
 
   router.get('/', async (ctx) => {
@@ -269,41 +283,57 @@ export function createInteractionRoutes({ provider, accounts, views, metrics, lo
     // A new attempt ends whatever an earlier one left waiting (a step-up, an offer to register a key).
     await risk.states.deleteState(details.uid);
     const client = await clientOf(details);
+    const origin = await originOf(ctx);
     const parsed = loginForm.safeParse(ctx.request.body ?? {});
-    if (!parsed.success) return renderLogin(ctx, { uid: details.uid, clientName: client.name, error: TOO_LONG }, 400);
+    if (!parsed.success) {
+      const typed = (ctx.request.body as Record<string, unknown> | undefined)?.username;
+      await risk.audit.append(
+        attemptFailed({ method: 'password', reason: 'invalid_input', userId: null, typedUsername: typeof typed === 'string' ? typed : null, ip: origin.ip, clientId: client.id, at: origin.now }),
+      );
+      return renderLogin(ctx, { uid: details.uid, clientName: client.name, error: TOO_LONG }, 400);
+    }
     const form = parsed.data;
 
-    if (await refusedBeforePassword(ctx, details, client)) return;
+    if (await refusedBeforePassword(ctx, details, client, { typedUsername: form.username })) return;
 
-    const ip = clientIpOf(ctx);
     const key = usernameKey(form.username);
-    const zone = await risk.zoneOf(ip);
-    const retryAfter = await risk.throttle.retryAfter({ usernameKey: key, ip, zone, now: risk.now().getTime() });
-    if (retryAfter > 0) return tooManyAttempts(ctx, retryAfter);
+    const held = await risk.attempts.begin({ kind: 'password', usernameKey: key, userId: null, ...origin, method: 'password', typedUsername: form.username, clientId: client.id });
+    if ('retryAfter' in held) return tooManyAttempts(ctx, held.retryAfter);
+    try {
+      const result = await accounts.authenticate(form.username, form.password);
+      if (!result.ok) {
+        metrics.signIn(result.reason);
+        const disabled = result.reason === 'account_disabled';
+        // A disabled account's password was right: that is no guess to count, but an attempt to audit.
+        await risk.attempts.fail(held, { reason: disabled ? 'account_disabled' : result.userId ? 'wrong_password' : 'unknown_user', userId: result.userId, countsAsGuess: !disabled });
+        log.info({ event: 'sign_in', result: result.reason, ip: origin.ip, client: client.id }, 'sign-in refused');
+        return renderLogin(ctx, { uid: details.uid, clientName: client.name, username: form.username, error: disabled ? DISABLED : INVALID }, disabled ? 403 : 200);
+      }
 
-    const result = await accounts.authenticate(form.username, form.password);
-    if (!result.ok) {
-      metrics.signIn(result.reason);
-      if (result.reason === 'invalid_credentials') await risk.throttle.recordFailure({ usernameKey: key, userId: result.userId, ip, zone, now: risk.now().getTime() });
-      log.info({ event: 'sign_in', result: result.reason, ip, client: client.id }, 'sign-in refused');
-      return renderLogin(ctx, { uid: details.uid, clientName: client.name, username: form.username, error: result.reason === 'account_disabled' ? DISABLED : INVALID }, result.reason === 'account_disabled' ? 403 : 200);
+      const user = { id: result.user.id, username: result.user.username };
+      const context = contextFor(ctx, details, client, user);
+      const decision = await risk.assessor.evaluate(context, 'password');
+      const allowed = decision.outcome === 'allow';
+      // The decision, its entry, the history and (when the password met the required proof) the
+      // reset of this person's failures in this zone: one transaction.
+      await risk.attempts.succeed(held, async () => {
+        await risk.assessor.record(decision, context, 'password', allowed ? { acr: PASSWORD_LOGIN.acr, amr: PASSWORD_LOGIN.amr } : {});
+        await risk.history.record({ ...context, user }, decision.outcome === 'allow' ? 'success' : decision.outcome, allowed ? PASSWORD_LOGIN.acr : null);
+        if (allowed) await risk.throttle.clear({ userId: user.id, usernameKey: key, zone: origin.zone, now: origin.now });
+      });
+      const terminal = decision.findings.find((f) => f.code === 'known_terminal')?.details.terminalId;
+      if (typeof terminal === 'string') await risk.touchTerminal(terminal, context.at.getTime());
+      if (!allowed) {
+        metrics.signIn(decision.outcome === 'deny' ? 'blocked' : 'step_up');
+        await refuse(ctx, decision, client.name, { uid: details.uid, userId: user.id, passwordAt: context.at.getTime() });
+        return;
+      }
+      metrics.signIn('success');
+      log.info({ event: 'sign_in', result: 'success', sub: user.id, ip: origin.ip, client: client.id, decisionId: decision.decisionId }, 'signed in');
+      await allow(ctx, details.uid, { id: user.id, createdAt: result.user.createdAt }, decision);
+    } finally {
+      await risk.attempts.abandon(held);
     }
-
-    const user = { id: result.user.id, username: result.user.username };
-    const context = contextFor(ctx, details, client, user);
-    const decision = await risk.assessor.assess(context, 'password');
-    const terminal = decision.findings.find((f) => f.code === 'known_terminal')?.details.terminalId;
-    if (typeof terminal === 'string') await risk.touchTerminal(terminal, context.at.getTime());
-    if (decision.outcome !== 'allow') {
-      await risk.history.record({ ...context, user }, decision.outcome);
-      metrics.signIn(decision.outcome === 'deny' ? 'blocked' : 'step_up');
-      await refuse(ctx, decision, client.name, { uid: details.uid, userId: user.id, passwordAt: context.at.getTime() });
-      return;
-    }
-    await risk.history.record({ ...context, user }, 'success');
-    metrics.signIn('success');
-    log.info({ event: 'sign_in', result: 'success', sub: user.id, ip, client: client.id, decisionId: decision.decisionId }, 'signed in');
-    await allow(ctx, details.uid, { id: user.id, createdAt: result.user.createdAt }, decision);
   });
 
   // WebAuthn, step by step: options (JSON, fetched by public/webauthn.js), then the ceremony's
@@ -342,19 +372,16 @@ export function createInteractionRoutes({ provider, accounts, views, metrics, lo
     ctx.throw(404, 'There is nothing at this address.');
   });
 
-  // WebAuthn attempts are rate limited by address like passwords, and each failure counts.
-  /** The throttle's per-name bucket: the person when known, else this address (never one shared by all). */
-  const webauthnKey = (ctx: ParameterizedContext, userId: string | null) => `webauthn:${userId ?? `ip:${clientIpOf(ctx)}`}`;
+  // Security-key checks are rate limited like passwords, on their own counter: per person (for a
+  // passkey, whose person is not known yet, per address) and per address.
+  /** The throttle's per-name bucket for keys: the person when known, else this address (never one shared by all). */
+  const webauthnKey = (ip: string, userId: string | null) => userId ?? `ip:${ip}`;
   const throttled = async (ctx: ParameterizedContext, userId: string | null, asJson = false) => {
-    const ip = clientIpOf(ctx);
-    const wait = await risk.throttle.retryAfter({ usernameKey: webauthnKey(ctx, userId), ip, zone: await risk.zoneOf(ip), now: risk.now().getTime() });
+    const origin = await originOf(ctx);
+    const wait = await risk.throttle.retryAfter({ kind: 'webauthn', usernameKey: webauthnKey(origin.ip, userId), ...origin });
     if (wait <= 0) return false;
     tooManyAttempts(ctx, wait, asJson);
     return true;
-  };
-  const countFailure = async (ctx: ParameterizedContext, userId: string | null) => {
-    const ip = clientIpOf(ctx);
-    await risk.throttle.recordFailure({ usernameKey: webauthnKey(ctx, userId), userId, ip, zone: await risk.zoneOf(ip), now: risk.now().getTime() });
   };
 
   router.post('/webauthn/step-up', body, async (ctx) => {
@@ -363,36 +390,48 @@ export function createInteractionRoutes({ provider, accounts, views, metrics, lo
     const state = await stateFor(details.uid, 'step_up');
     const client = await clientOf(details);
     if (!state) return ctx.throw(400, 'There is no step-up waiting in this sign-in. Start again.');
-    if (await throttled(ctx, state.user_id)) return;
-    if (await refusedBeforePassword(ctx, details, client)) return;
+    const origin = await originOf(ctx);
     const owner = await accounts.findById(state.user_id);
-    if (!owner || owner.disabled) {
-      await risk.states.deleteState(details.uid);
-      return renderLogin(ctx, { uid: details.uid, clientName: client.name, error: DISABLED }, 403);
-    }
+    const held = await risk.attempts.begin({ kind: 'webauthn', usernameKey: webauthnKey(origin.ip, state.user_id), userId: state.user_id, ...origin, method: 'step_up', typedUsername: null, clientId: client.id });
+    if ('retryAfter' in held) return tooManyAttempts(ctx, held.retryAfter);
     try {
-      const posted = readCeremonyForm<AuthenticationResponseJSON>(ctx.request.body);
-      const proof = await risk.webauthn.verifyAuthentication({ response: posted.response, ceremony: 'step_up', binding: details.uid, expectedUserId: state.user_id });
+      if (await refusedBeforePassword(ctx, details, client)) return;
+      if (!owner || owner.disabled) {
+        await risk.attempts.fail(held, { reason: 'account_disabled', userId: state.user_id, countsAsGuess: false });
+        await risk.states.deleteState(details.uid);
+        return renderLogin(ctx, { uid: details.uid, clientName: client.name, error: DISABLED }, 403);
+      }
+      let proof: Awaited<ReturnType<WebAuthn['verifyAuthentication']>>;
+      try {
+        const posted = readCeremonyForm<AuthenticationResponseJSON>(ctx.request.body);
+        proof = await risk.webauthn.verifyAuthentication({ response: posted.response, ceremony: 'step_up', binding: details.uid, expectedUserId: state.user_id });
+      } catch (error) {
+        if (!isAppError(error, 'webauthn_failed')) throw error;
+        const reason = String(error.details?.reason ?? 'refused');
+        await risk.attempts.fail(held, { reason: `webauthn:${reason}`, userId: state.user_id, countsAsGuess: true, credentialId: typeof error.details?.credentialId === 'string' ? error.details.credentialId : null });
+        log.info({ event: 'step_up', result: 'failed', reason, sub: state.user_id, client: client.id }, 'security key refused');
+        if (reason === 'too_many_failures') {
+          await risk.states.deleteState(details.uid);
+          return refuse(ctx, { decisionId: state.decision_id, outcome: 'deny' } as Decision, client.name);
+        }
+        return stepUpPage(ctx, details.uid, await risk.webauthn.hasCredential(state.user_id), { clientName: client.name, reference: state.decision_id, error: error.message }, 400);
+      }
       const withPassword = state.password_at !== null || (details.session?.amr as string[] | undefined)?.includes('pwd');
+      const amr = withPassword ? ['pwd', proof.method, 'user', 'mfa'] : [proof.method, 'user', 'mfa'];
+      const user = { id: owner.id, username: owner.username };
+      const context = contextFor(ctx, details, client, user);
+      // A completed step-up is a successful sign-in: history (for impossible travel and new
+      // devices), the reset of every failure of the person (a verified key), and its entry.
+      await risk.attempts.succeed(held, async () => {
+        await risk.history.record({ ...context, user }, 'success', ACR_PHR);
+        await risk.throttle.clear({ userId: user.id, usernameKey: usernameKey(user.username), zone: 'everywhere', now: origin.now });
+        await risk.audit.append(steppedUp({ method: 'step_up', userId: user.id, username: user.username, decisionId: state.decision_id, acr: ACR_PHR, amr, credentialId: proof.credentialId, ip: origin.ip, clientId: client.id, at: origin.now }));
+      });
       metrics.signIn('success');
       log.info({ event: 'step_up', result: 'success', sub: state.user_id, client: client.id, decisionId: state.decision_id }, 'stepped up with a security key');
-      await finishLogin(ctx, {
-        userId: state.user_id,
-        acr: ACR_PHR,
-        amr: withPassword ? ['pwd', proof.method, 'user', 'mfa'] : [proof.method, 'user', 'mfa'],
-        lifetime: await lifetimeOf(state.decision_id),
-        decisionId: state.decision_id,
-      });
-    } catch (error) {
-      if (!isAppError(error, 'webauthn_failed')) throw error;
-      await countFailure(ctx, state.user_id);
-      log.info({ event: 'step_up', result: 'failed', reason: error.details?.reason, sub: state.user_id, client: client.id }, 'security key refused');
-      const reason = error.details?.reason;
-      if (reason === 'too_many_failures') {
-        await risk.states.deleteState(details.uid);
-        return refuse(ctx, { decisionId: state.decision_id, outcome: 'deny' } as Decision, client.name);
-      }
-      return stepUpPage(ctx, details.uid, await risk.webauthn.hasCredential(state.user_id), { clientName: client.name, reference: state.decision_id, error: error.message }, 400);
+      await finishLogin(ctx, { userId: state.user_id, acr: ACR_PHR, amr, lifetime: await lifetimeOf(state.decision_id), decisionId: state.decision_id });
+    } finally {
+      await risk.attempts.abandon(held);
     }
   });
 
@@ -401,39 +440,49 @@ export function createInteractionRoutes({ provider, accounts, views, metrics, lo
     const details = await provider.interactionDetails(ctx.req, ctx.res);
     if (details.prompt.name !== 'login') ctx.throw(400, 'This sign-in step has already been completed.');
     const client = await clientOf(details);
-    if (await throttled(ctx, null)) return;
-    if (await refusedBeforePassword(ctx, details, client)) return;
-    let proof: Awaited<ReturnType<WebAuthn['verifyAuthentication']>>;
+    const origin = await originOf(ctx);
+    const held = await risk.attempts.begin({ kind: 'webauthn', usernameKey: webauthnKey(origin.ip, null), userId: null, ...origin, method: 'passkey', typedUsername: null, clientId: client.id });
+    if ('retryAfter' in held) return tooManyAttempts(ctx, held.retryAfter);
     try {
-      const posted = readCeremonyForm<AuthenticationResponseJSON>(ctx.request.body);
-      proof = await risk.webauthn.verifyAuthentication({ response: posted.response, ceremony: 'passkey', binding: details.uid, expectedUserId: null });
-    } catch (error) {
-      if (!isAppError(error, 'webauthn_failed')) throw error;
-      await countFailure(ctx, null);
-      log.info({ event: 'sign_in', result: 'failed', method: 'passkey', reason: error.details?.reason, client: client.id }, 'security key refused');
-      return renderLogin(ctx, { uid: details.uid, clientName: client.name, passkeyError: error.message }, 400);
+      if (await refusedBeforePassword(ctx, details, client)) return;
+      let proof: Awaited<ReturnType<WebAuthn['verifyAuthentication']>>;
+      try {
+        const posted = readCeremonyForm<AuthenticationResponseJSON>(ctx.request.body);
+        proof = await risk.webauthn.verifyAuthentication({ response: posted.response, ceremony: 'passkey', binding: details.uid, expectedUserId: null });
+      } catch (error) {
+        if (!isAppError(error, 'webauthn_failed')) throw error;
+        const reason = String(error.details?.reason ?? 'refused');
+        const userId = typeof error.details?.userId === 'string' ? error.details.userId : null;
+        await risk.attempts.fail(held, { reason: `webauthn:${reason}`, userId, countsAsGuess: true, credentialId: typeof error.details?.credentialId === 'string' ? error.details.credentialId : null });
+        log.info({ event: 'sign_in', result: 'failed', method: 'passkey', reason, client: client.id }, 'security key refused');
+        return renderLogin(ctx, { uid: details.uid, clientName: client.name, passkeyError: error.message }, 400);
+      }
+      const account = await accounts.findById(proof.userId);
+      if (!account || account.disabled) {
+        await risk.attempts.fail(held, { reason: 'account_disabled', userId: proof.userId, countsAsGuess: false, credentialId: proof.credentialId });
+        return renderLogin(ctx, { uid: details.uid, clientName: client.name, error: DISABLED }, 403);
+      }
+      const user = { id: account.id, username: account.username };
+      const context = contextFor(ctx, details, client, user);
+      // A verified key is phishing-resistant proof, and the context is still judged: deny still denies.
+      const decision = await risk.assessor.evaluate(context, 'password');
+      const amr = [proof.method, 'user', 'mfa'];
+      const denied = decision.outcome === 'deny';
+      await risk.attempts.succeed(held, async () => {
+        await risk.assessor.record(decision, context, 'password', denied ? {} : { acr: ACR_PHR, amr });
+        await risk.history.record({ ...context, user }, denied ? 'deny' : 'success', denied ? null : ACR_PHR);
+        if (!denied) await risk.throttle.clear({ userId: user.id, usernameKey: usernameKey(user.username), zone: 'everywhere', now: origin.now });
+      });
+      if (denied) {
+        metrics.signIn('blocked');
+        return refuse(ctx, decision, client.name);
+      }
+      metrics.signIn('success');
+      log.info({ event: 'sign_in', result: 'success', method: 'passkey', sub: user.id, client: client.id, decisionId: decision.decisionId }, 'signed in with a security key');
+      await finishLogin(ctx, { userId: user.id, acr: ACR_PHR, amr, lifetime: decision.sessionLifetime, decisionId: decision.decisionId });
+    } finally {
+      await risk.attempts.abandon(held);
     }
-    const account = await accounts.findById(proof.userId);
-    if (!account || account.disabled) return renderLogin(ctx, { uid: details.uid, clientName: client.name, error: DISABLED }, 403);
-    const user = { id: account.id, username: account.username };
-    const context = contextFor(ctx, details, client, user);
-    // A verified key is phishing-resistant proof, and the context is still judged: deny still denies.
-    const decision = await risk.assessor.assess(context, 'password');
-    if (decision.outcome === 'deny') {
-      await risk.history.record({ ...context, user }, 'deny');
-      metrics.signIn('blocked');
-      return refuse(ctx, decision, client.name);
-    }
-    await risk.history.record({ ...context, user }, 'success');
-    metrics.signIn('success');
-    log.info({ event: 'sign_in', result: 'success', method: 'passkey', sub: user.id, client: client.id, decisionId: decision.decisionId }, 'signed in with a security key');
-    await finishLogin(ctx, {
-      userId: user.id,
-      acr: ACR_PHR,
-      amr: [proof.method, 'user', 'mfa'],
-      lifetime: decision.sessionLifetime,
-      decisionId: decision.decisionId,
-    });
   });
 
   router.post('/webauthn/register', body, async (ctx) => {
@@ -442,19 +491,26 @@ export function createInteractionRoutes({ provider, accounts, views, metrics, lo
     const state = await stateFor(details.uid, 'enroll');
     const user = state && (await accounts.findById(state.user_id));
     if (!state || !user) return ctx.throw(400, 'Registering a key is only offered right after a trusted sign-in. Start again.');
-    if (await throttled(ctx, user.id)) return;
+    const client = await clientOf(details);
+    const origin = await originOf(ctx);
+    // The password again: whoever sits at the workstation now must be the person who signed in.
+    // It is a password check like any other: reserved, counted and audited.
+    const held = await risk.attempts.begin({ kind: 'password', usernameKey: usernameKey(user.username), userId: user.id, ...origin, method: 'enroll', typedUsername: null, clientId: client.id });
+    if ('retryAfter' in held) return tooManyAttempts(ctx, held.retryAfter);
     try {
       const posted = readCeremonyForm<RegistrationResponseJSON>(ctx.request.body);
-      // The password again: whoever sits at the workstation now must be the person who signed in.
       const again = await accounts.authenticate(user.username, posted.password ?? '');
       if (!again.ok || again.user.id !== user.id) {
-        await countFailure(ctx, user.id);
+        await risk.attempts.fail(held, { reason: 'wrong_password', userId: user.id, countsAsGuess: true });
         return enrollOffer(ctx, details.uid, user, 'To register a key, type your password again. It was not right.');
       }
+      await risk.attempts.succeed(held, async () => {});
       await risk.webauthn.verifyRegistration({ response: posted.response, ceremony: 'register', binding: details.uid, userId: user.id, nickname: posted.nickname });
     } catch (error) {
       if (!isAppError(error, 'webauthn_failed')) throw error;
       return enrollOffer(ctx, details.uid, user, error.message);
+    } finally {
+      await risk.attempts.abandon(held);
     }
     await finishLogin(ctx, { userId: user.id, acr: PASSWORD_LOGIN.acr, amr: [...PASSWORD_LOGIN.amr], lifetime: await lifetimeOf(state.decision_id), decisionId: state.decision_id });
   });

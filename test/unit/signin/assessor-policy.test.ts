@@ -63,6 +63,7 @@ function world(active: number, options: { reads?: boolean; activateOnEachRead?: 
     policies: policies as unknown as Policies,
     decisions: {} as AssessorDeps['decisions'],
     audit: {} as AssessorDeps['audit'],
+    unit: (work) => work(),
     observer: { decided },
     log: createLogger('silent'),
   } satisfies AssessorDeps;

@@ -53,7 +53,7 @@ describe('risk ports answered by one statement', () => {
         countries: true,
         lastSuccess: { userId: 'u1', before: at.getTime() },
         deviceSeen: { userId: 'u1', deviceHash: 'fp', since: at.getTime() },
-        failures: { userId: null, ip: '10.20.1.5', since: at.getTime() },
+        failures: { userId: null, ip: '10.20.1.5', ipHex: ipToHex('10.20.1.5'), since: at.getTime() },
       },
     ]);
   });
