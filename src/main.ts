@@ -147,7 +147,14 @@ export async function prepareDatabase(config: Config, log: Logger): Promise<{ db
   }
 }
 
-export async function startWardgate(config: Config, options: { logDestination?: pino.DestinationStream } = {}): Promise<Wardgate> {
+export interface StartOptions {
+  logDestination?: pino.DestinationStream;
+  /** The sign-in's clock (throttle windows, decisions); tests hold it still to judge a burst as one moment. */
+  now?: () => Date;
+}
+
+export async function startWardgate(config: Config, options: StartOptions = {}): Promise<Wardgate> {
+  const now = options.now ?? (() => new Date());
   const started = performance.now();
   const log = createLogger(config.logLevel, options.logDestination);
   // argon2 hashes on its own thread: the dummy hash is ready by the time the database is.
@@ -221,13 +228,13 @@ export async function startWardgate(config: Config, options: { logDestination?: 
       states: webauthnStore,
       activePolicy: () => policies.active(),
       throttle,
-      attempts: createAttemptKeeper({ throttle, audit, unit, now: () => new Date(), log }),
+      attempts: createAttemptKeeper({ throttle, audit, unit, now, log }),
       audit,
       unit,
       history: createSignInHistory(createHistoryStore(database), ports),
       zoneOf: async (ip) => ((await sites.containing(ip)) ? 'on_premises' : 'remote'),
       touchTerminal: (id, at) => terminals.touch(id, new Date(at)),
-      now: () => new Date(),
+      now,
     };
     const adminAuth = createAdminAuth({ provider, accounts, audit, issuer });
     const adminApi = createAdminApi({

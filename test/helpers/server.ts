@@ -40,7 +40,7 @@ export function testEnv(db: TestDatabase, env: Record<string, string> = {}): Rec
   };
 }
 
-export async function startTestServer(db: TestDatabase, env: Record<string, string> = {}): Promise<TestServer> {
+export async function startTestServer(db: TestDatabase, env: Record<string, string> = {}, options: { now?: () => Date } = {}): Promise<TestServer> {
   const config = loadConfig(testEnv(db, env));
   const logs: string[] = [];
   const destination = new Writable({
@@ -49,7 +49,7 @@ export async function startTestServer(db: TestDatabase, env: Record<string, stri
       done();
     },
   });
-  const wardgate = await startWardgate(config, { logDestination: destination });
+  const wardgate = await startWardgate(config, { logDestination: destination, now: options.now });
   const accounts = createAccounts(createUserStore(wardgate.db), createPayloadStore(wardgate.db));
   const hospital = hospitalServices(wardgate.db, wardgate.issuer);
   let credential: string | undefined;
