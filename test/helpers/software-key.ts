@@ -20,23 +20,11 @@ export interface SoftwareKey {
   assert(browser: TestBrowser, uid: string, ceremony: 'step-up' | 'passkey'): Promise<{ res: Response; url: string; leftTo?: string }>;
 }
 
-export async function registerSoftwareKey(db: Db, userId: string, origin: string): Promise<SoftwareKey> {
+/** A key pair nobody registered: the server does not know it (an unknown key, a key from elsewhere). */
+export function softwareKey(userId: string, origin: string): SoftwareKey & { coseKey: Buffer; id: Buffer } {
   const { publicKey, privateKey } = crypto.generateKeyPairSync('ec', { namedCurve: 'P-256' });
   const jwk = publicKey.export({ format: 'jwk' });
   const id = crypto.randomBytes(16);
-  await db('webauthn_credentials').insert({
-    id: id.toString('base64url'),
-    user_id: userId,
-    public_key: coseKey(Buffer.from(jwk.x!, 'base64url'), Buffer.from(jwk.y!, 'base64url')).toString('base64url'),
-    counter: 0,
-    transports: '["usb"]',
-    aaguid: null,
-    device_type: 'singleDevice',
-    backed_up: false,
-    nickname: 'Software key',
-    created_at: Date.now(),
-    last_used_at: null,
-  });
   const credential: KeyCredential = {
     credentialId: id.toString('base64'),
     isResidentCredential: true,
@@ -47,17 +35,39 @@ export async function registerSoftwareKey(db: Db, userId: string, origin: string
   let counter = 0;
   return {
     credential,
+    id,
+    coseKey: coseKey(Buffer.from(jwk.x!, 'base64url'), Buffer.from(jwk.y!, 'base64url')),
     async assert(browser, uid, ceremony) {
       const options = await browser.request(`${origin}/interaction/${uid}/webauthn/${ceremony}/options`, {
         method: 'POST',
         headers: { 'content-type': 'application/json', 'sec-fetch-site': 'same-origin', accept: 'application/json' },
         body: '{}',
       });
-      if (options.status !== 200) throw new Error(`step-up options answered ${options.status}: ${await options.text()}`);
+      if (options.status !== 200) throw new Error(`${ceremony} options answered ${options.status}: ${await options.text()}`);
       const { challenge } = (await options.json()) as { challenge: string };
       const response = signAssertion(credential, { challenge, origin, rpId: new URL(origin).hostname, counter: ++counter });
-      const withHandle = ceremony === 'passkey' ? { ...response, response: { ...response.response, userHandle: Buffer.from(userId).toString('base64url') } } : response;
-      return browser.postForm(`${origin}/interaction/${uid}/webauthn/${ceremony === 'step-up' ? 'step-up' : 'passkey'}`, { response: JSON.stringify(withHandle) });
+      // A passkey names its person in the user handle, as a resident credential does.
+      const posted = ceremony === 'passkey' ? { ...response, response: { ...response.response, userHandle: Buffer.from(userId).toString('base64url') } } : response;
+      return browser.postForm(`${origin}/interaction/${uid}/webauthn/${ceremony}`, { response: JSON.stringify(posted) });
     },
   };
+}
+
+/** A key registered for `userId`, as a real registration stores it. */
+export async function registerSoftwareKey(db: Db, userId: string, origin: string): Promise<SoftwareKey> {
+  const key = softwareKey(userId, origin);
+  await db('webauthn_credentials').insert({
+    id: key.id.toString('base64url'),
+    user_id: userId,
+    public_key: key.coseKey.toString('base64url'),
+    counter: 0,
+    transports: '["usb"]',
+    aaguid: null,
+    device_type: 'singleDevice',
+    backed_up: false,
+    nickname: 'Software key',
+    created_at: Date.now(),
+    last_used_at: null,
+  });
+  return key;
 }
