@@ -8,6 +8,9 @@
  * | Wardgate entry             | type                        | subtype                      | action | outcome                           |
  * |----------------------------|-----------------------------|------------------------------|--------|-----------------------------------|
  * | sign_in.decision           | DCM 110114 User Auth.       | DCM 110122 Login             | E      | allow 0, step_up 4, deny 8        |
+ * | sign_in.failed             | DCM 110114 User Auth.       | DCM 110122 Login             | E      | 4 (wrong password, unknown user, disabled, refused key) |
+ * | sign_in.throttled          | DCM 110114 User Auth.       | DCM 110122 Login             | E      | 4 (refused unchecked: too many attempts) |
+ * | sign_in.stepped_up         | DCM 110114 User Auth.       | DCM 110122 Login             | E      | 0 (a security key finished the sign-in) |
  * | webauthn.asserted          | DCM 110114 User Auth.       | DCM 110122 Login             | E      | 0 (the security key step passed)  |
  * | webauthn.failed            | DCM 110114 User Auth.       | DCM 110122 Login             | E      | 4; 8 for a cloned key             |
  * | sign_out                   | DCM 110114 User Auth.       | DCM 110123 Logout            | E      | 0                                 |
@@ -34,6 +37,11 @@
  * Application. The relying app of a sign-in is a second agent with `requestor: false`.
  * `source.observer` is the issuer URL (identifier and display), `source.type` security-source-type
  * 6 Security Server (an identity provider authenticates, as a domain controller does).
+ *
+ * A sign-in that finished carries the assurance it reached: an entity detail `acr` (and `amr`) on
+ * the decision of an allowed password or passkey sign-in and on a completed step-up. An attempt
+ * refused before the person was known carries what was typed as entity detail `typedUsername`
+ * (unverified: never the agent's identity).
  *
  * Every event has `id` = the audit row id and a last entity describing the audit entry itself with
  * details `type` (Wardgate's type), `hash`, `prevHash` and `entry` (base64 of the canonical JSON the
@@ -289,6 +297,8 @@ function signInDecision(entry: AuditEntry, data: Record<string, unknown>, contex
             { type: 'policyVersion', valueString: String(data.policyVersion ?? '') },
             ...(findings.length ? [{ type: 'findings', valueString: findings.join(' ') }] : []),
             ...(rules.length ? [{ type: 'determiningRules', valueString: rules.join(' ') }] : []),
+            ...reached(data),
+            ...(text(data.typedUsername) !== undefined ? [{ type: 'typedUsername', valueString: text(data.typedUsername)! }] : []),
           ],
         }),
       ]
@@ -302,6 +312,48 @@ function signInDecision(entry: AuditEntry, data: Record<string, unknown>, contex
     agent,
     entity,
   };
+}
+
+/** The assurance a sign-in reached, as entity details (none when it reached none). */
+function reached(data: Record<string, unknown>): { type: string; valueString: string }[] {
+  const acr = text(data.acr);
+  if (!acr) return [];
+  const amr = Array.isArray(data.amr) ? data.amr.map(String) : [];
+  return [{ type: 'acr', valueString: acr }, ...(amr.length ? [{ type: 'amr', valueString: amr.join(' ') }] : [])];
+}
+
+/** sign_in.failed, sign_in.throttled and sign_in.stepped_up (signin/attempts.ts). */
+function signInAttempt(entry: AuditEntry, data: Record<string, unknown>, issuer: string): Mapped {
+  const kind = entry.type.slice('sign_in.'.length);
+  const method = String(data.method ?? 'password');
+  const agent = [actorPerson(entry, issuer, data.ip, { username: text(data.username) })];
+  if (entry.subject) agent.push(application(entry.subject, issuer, { requestor: false }));
+  const typed = text(data.typedUsername);
+  const attempt = objectEntity(`${issuer}/audit/sign-in-attempts`, String(entry.id), {
+    name: `sign-in attempt (${method})`,
+    detail: [
+      { type: 'method', valueString: method },
+      ...(text(data.reason) ? [{ type: 'reason', valueString: text(data.reason)! }] : []),
+      ...(typed !== undefined ? [{ type: 'typedUsername', valueString: typed }] : []),
+      ...(data.retryAfter !== undefined ? [{ type: 'retryAfter', valueString: String(data.retryAfter) }] : []),
+      ...reached(data),
+    ],
+  });
+  const decisionId = text(data.decisionId);
+  const decision = decisionId ? [objectEntity(`${issuer}/admin/api/v1/decisions`, decisionId, { name: 'sign-in decision' })] : [];
+  const credentialId = text(data.credentialId);
+  const credential = credentialId ? [objectEntity(`${issuer}/webauthn/credentials`, credentialId, { name: 'security key' })] : [];
+  const login = (outcome: FhirOutcome, outcomeDesc: string): Mapped => ({ type: USER_AUTHENTICATION, subtype: [LOGIN], action: 'E', outcome, outcomeDesc, agent, entity: [attempt, ...decision, ...credential] });
+  switch (kind) {
+    case 'failed':
+      return login('4', `Sign-in attempt failed (${method}): ${String(data.reason ?? 'refused')}.`);
+    case 'throttled':
+      return login('4', `Sign-in attempt refused unchecked (${method}): too many attempts; retry after ${String(data.retryAfter ?? '?')} s.`);
+    case 'stepped_up':
+      return login('0', `Signed in with a security key after a step-up (acr ${String(data.acr ?? '?')}).`);
+    default:
+      return login('0', entry.type);
+  }
 }
 
 function signOut(entry: AuditEntry, data: Record<string, unknown>, issuer: string): Mapped {
@@ -407,7 +459,9 @@ export function auditEventOf(entry: AuditEntry, context: FhirContext): AuditEven
   const mapped =
     entry.type === 'sign_in.decision'
       ? signInDecision(entry, data, context)
-      : entry.type === 'sign_out'
+      : entry.type.startsWith('sign_in.')
+        ? signInAttempt(entry, data, issuer)
+        : entry.type === 'sign_out'
         ? signOut(entry, data, issuer)
         : entry.type === 'admin.access_denied'
           ? accessDenied(entry, data, issuer)

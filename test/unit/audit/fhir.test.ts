@@ -209,4 +209,32 @@ describe('audit entries as FHIR R4 AuditEvents', () => {
     ]);
     expect(auditNdjson([], { issuer: ISSUER })).toBe('');
   });
+
+  it('files failed and throttled attempts as outcome 4 with what was typed, and a completed step-up as 0 with its acr', () => {
+    const attempt = (type: string, data: Record<string, unknown>, actor: string | null = null) => ({ type, actor, subject: 'ehr', actorUsername: actor ? 'm.grey' : null, actorName: null, data: { ip: '203.0.113.7', ...data } });
+    const entries = chain([
+      attempt('sign_in.failed', { method: 'password', reason: 'unknown_user', typedUsername: 'm.gery' }),
+      attempt('sign_in.failed', { method: 'password', reason: 'wrong_password', typedUsername: 'm.grey' }, 'u-grey'),
+      attempt('sign_in.throttled', { method: 'password', retryAfter: 4, typedUsername: 'm.grey' }),
+      attempt('sign_in.failed', { method: 'passkey', reason: 'webauthn:unknown_credential', typedUsername: null, credentialId: 'cred-1' }),
+      attempt('sign_in.stepped_up', { method: 'step_up', decisionId: 'd-1', acr: 'phr', amr: ['pwd', 'hwk', 'user', 'mfa'], credentialId: 'cred-2', username: 'm.grey' }, 'u-grey'),
+      signIn('allow', { acr: 'urn:wardgate:acr:1fa', amr: ['pwd'] }),
+    ]);
+    const events = entries.map((e) => auditEventOf(e, { issuer: ISSUER }));
+    expect(events.map((e) => e.outcome)).toEqual(['4', '4', '4', '4', '0', '0']);
+    for (const event of events) {
+      expect(event.type).toEqual({ system: DCM, code: '110114', display: 'User Authentication' });
+      expect(event.subtype).toEqual([{ system: DCM, code: '110122', display: 'Login' }]);
+    }
+    const details = (event: (typeof events)[number]) => Object.fromEntries(event.entity.slice(0, -1).flatMap((e) => (e.detail ?? []).map((d) => [d.type, 'valueString' in d ? d.valueString : ''])));
+    // What was typed is a detail of the attempt, never the person's identity.
+    expect(details(events[0]!)).toMatchObject({ method: 'password', reason: 'unknown_user', typedUsername: 'm.gery' });
+    expect(events[0]!.agent[0]!.who).toBeUndefined();
+    expect(events[1]!.agent[0]!.who).toMatchObject({ identifier: { system: `${ISSUER}/users`, value: 'm.grey' } });
+    expect(details(events[2]!)).toMatchObject({ retryAfter: '4' });
+    expect(events[3]!.entity.map((e) => e.what?.identifier?.value)).toContain('cred-1');
+    expect(details(events[4]!)).toMatchObject({ acr: 'phr', amr: 'pwd hwk user mfa' });
+    expect(events[4]!.entity.map((e) => e.what?.identifier?.value)).toContain('d-1');
+    expect(details(events[5]!)).toMatchObject({ acr: 'urn:wardgate:acr:1fa', amr: 'pwd' });
+  });
 });
