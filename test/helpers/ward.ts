@@ -4,6 +4,7 @@
  * 10.20.0.0/16; an EHR registered as a first-party app. Each test starts its own (nothing shared
  * between tests), and walks a sign-in form by form.
  */
+import { afterEach, beforeEach } from 'vitest';
 import { createTestDatabase, type TestDatabase } from './database.ts';
 import { startTestServer, type TestServer } from './server.ts';
 import { TestBrowser, formAction, declineEnrollment } from './browser.ts';
@@ -92,4 +93,25 @@ export async function openWard(env: Record<string, string> = {}, options: { now?
     await db.drop();
     throw error;
   }
+}
+
+/**
+ * A ward for each test of the calling `describe`: opened before the test, closed after it, never
+ * shared. `still`: Wardgate's sign-in clock stands at the moment the test starts, so a burst of
+ * attempts is judged as one moment and the throttle's backoff cannot open while a busy machine works.
+ */
+export function wardPerTest(options: { still?: boolean } = {}): () => Ward {
+  let ward: Ward | undefined;
+  beforeEach(async () => {
+    const at = new Date();
+    ward = await openWard({}, options.still ? { now: () => at } : {});
+  });
+  afterEach(async () => {
+    await ward?.close();
+    ward = undefined;
+  });
+  return () => {
+    if (!ward) throw new Error('the ward is open only during a test');
+    return ward;
+  };
 }

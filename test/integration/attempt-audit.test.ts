@@ -4,9 +4,9 @@
  * before the password, refused security key, completed step-up. The unverified username typed at a
  * refused attempt is in the entry, so the service desk can find it by name.
  */
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { databaseUnavailable } from '../helpers/database.ts';
-import { openWard, REMOTE_GB, WARD_IP, type Ward } from '../helpers/ward.ts';
+import { openWard, REMOTE_GB, WARD_IP, wardPerTest } from '../helpers/ward.ts';
 import { registerSoftwareKey, softwareKey } from '../helpers/software-key.ts';
 import { THROTTLE } from '../../src/signin/throttle.ts';
 
@@ -14,16 +14,10 @@ const N = 5;
 const BLOCKED_COUNTRY = '1.1.1.1'; // Australia: outside the allowed countries (the test site is in GB)
 
 describe.skipIf(databaseUnavailable())('the audit of sign-in attempts', () => {
-  let ward: Ward;
-  beforeEach(async () => {
-    const at = new Date();
-    ward = await openWard({}, { now: () => at });
-  });
-  afterEach(async () => {
-    await ward?.close();
-  });
+  const wardNow = wardPerTest({ still: true });
 
   it('appends exactly one entry for each of N attempts of every kind, sent at once', async () => {
+    const ward = wardNow();
     const users = await Promise.all(Array.from({ length: N }, (_, i) => ward.clinician(`ok.${i}`)));
     await ward.clinician('wrong.pw');
     const disabled = await ward.clinician('left.ward');

@@ -3,25 +3,18 @@
  * clinician out at her own ward terminal, and refused security keys are their own counter.
  * See docs/policy.md, "Which failures count against which sign-ins".
  */
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { databaseUnavailable } from '../helpers/database.ts';
-import { openWard, REMOTE_GB, WARD_IP, type Ward } from '../helpers/ward.ts';
+import { openWard, REMOTE_GB, WARD_IP, wardPerTest } from '../helpers/ward.ts';
 import { registerSoftwareKey, softwareKey } from '../helpers/software-key.ts';
 import { THROTTLE } from '../../src/signin/throttle.ts';
 
 describe.skipIf(databaseUnavailable())('where failures count', () => {
-  let ward: Ward;
-  beforeEach(async () => {
-    // One moment for the whole test: the throttle's backoff cannot open while a busy machine works.
-    const at = new Date();
-    ward = await openWard({}, { now: () => at });
-  });
-  afterEach(async () => {
-    await ward?.close();
-  });
+  const wardNow = wardPerTest({ still: true });
 
   /** `n` wrong passwords for `username` from `ip` (without the ward's terminal when remote). */
   async function fail(username: string, n: number, ip: string) {
+    const ward = wardNow();
     const browser = await ward.browserAt(ip, { terminal: ip === WARD_IP });
     const { action } = await ward.openSignIn(browser);
     for (let i = 0; i < n; i++) {
@@ -33,11 +26,13 @@ describe.skipIf(databaseUnavailable())('where failures count', () => {
 
   /** The findings of the person's latest password-phase decision. */
   async function latestFindings(userId: string) {
+    const ward = wardNow();
     const row = await ward.server.db('decisions').where({ user_id: userId, phase: 'password' }).orderBy('at', 'desc').first();
     return (JSON.parse(row.findings) as { code: string }[]).map((f) => f.code);
   }
 
   it('five remote failures, then the clinician at her terminal is allowed', async () => {
+    const ward = wardNow();
     const grey = await ward.clinician('m.grey');
     await fail('m.grey', 5, REMOTE_GB);
     const result = await ward.signIn(await ward.browserAt(WARD_IP), 'm.grey');
@@ -46,6 +41,7 @@ describe.skipIf(databaseUnavailable())('where failures count', () => {
   });
 
   it('five failures at the ward still raise the risk of the next sign-in there', async () => {
+    const ward = wardNow();
     const grey = await ward.clinician('m.grey');
     await fail('m.grey', 5, WARD_IP);
     const result = await ward.signIn(await ward.browserAt(WARD_IP), 'm.grey');
@@ -55,6 +51,7 @@ describe.skipIf(databaseUnavailable())('where failures count', () => {
   });
 
   it('remote failures slow remote attempts, never the ward terminal', async () => {
+    const ward = wardNow();
     await ward.clinician('m.grey');
     await fail('m.grey', THROTTLE.username.free, REMOTE_GB);
     const remote = await ward.browserAt(REMOTE_GB, { terminal: false });
@@ -66,6 +63,7 @@ describe.skipIf(databaseUnavailable())('where failures count', () => {
   });
 
   it('a sign-in that met the required proof resets the failures of its zone', async () => {
+    const ward = wardNow();
     const grey = await ward.clinician('m.grey');
     await fail('m.grey', 4, WARD_IP);
     expect((await ward.signIn(await ward.browserAt(WARD_IP), 'm.grey')).allowed).toBe(true);
@@ -76,6 +74,7 @@ describe.skipIf(databaseUnavailable())('where failures count', () => {
   });
 
   it('a verified security key resets the failures everywhere', async () => {
+    const ward = wardNow();
     const grey = await ward.clinician('m.grey');
     const key = await registerSoftwareKey(ward.server.db, grey.id, ward.server.issuer);
     await fail('m.grey', 5, WARD_IP);
@@ -92,6 +91,7 @@ describe.skipIf(databaseUnavailable())('where failures count', () => {
   });
 
   it('refused security keys never count as usernames tried from the address', async () => {
+    const ward = wardNow();
     await ward.clinician('m.grey');
     const browser = await ward.browserAt(WARD_IP);
     for (let i = 0; i < 6; i++) {

@@ -4,27 +4,19 @@
  * through, however many arrive at once. Every other guess is answered 429 with Retry-After, and
  * every guess leaves exactly one audit entry.
  */
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { databaseUnavailable } from '../helpers/database.ts';
-import { openWard, REMOTE_GB, type Ward } from '../helpers/ward.ts';
+import { openWard, REMOTE_GB, wardPerTest } from '../helpers/ward.ts';
 import { THROTTLE } from '../../src/signin/throttle.ts';
 
 const GUESSES = 200;
 
 describe.skipIf(databaseUnavailable())('concurrent password guesses', () => {
-  let ward: Ward;
-  beforeEach(async () => {
-    // The burst is judged as one moment: Wardgate's clock stands still, so the backoff that lets one
-    // more guess through a second after the tenth never opens, however slowly a busy machine works.
-    const at = new Date();
-    ward = await openWard({}, { now: () => at });
-  });
-  afterEach(async () => {
-    await ward?.close();
-  });
+  const wardNow = wardPerTest({ still: true });
 
   /** Sends the guesses at once: each from `ipOf(i)` as `usernameOf(i)`; returns the answers. */
   async function guessAtOnce(usernameOf: (i: number) => string, ipOf: (i: number) => string) {
+    const ward = wardNow();
     const browsers = await Promise.all(Array.from({ length: 8 }, (_, b) => ward.browserAt(ipOf(b), { terminal: false })));
     const opened = await Promise.all(browsers.map((browser) => ward.openSignIn(browser)));
     return Promise.all(
@@ -39,6 +31,7 @@ describe.skipIf(databaseUnavailable())('concurrent password guesses', () => {
 
   /** Checked (a password was verified: the login page again) and throttled answers, with the audit's count of each. */
   async function tally(answers: { status: number; retryAfter: string | null; page: string }[]) {
+    const ward = wardNow();
     const checked = answers.filter((a) => a.status === 200);
     const throttled = answers.filter((a) => a.status === 429);
     expect(checked.length + throttled.length).toBe(GUESSES);
@@ -53,6 +46,7 @@ describe.skipIf(databaseUnavailable())('concurrent password guesses', () => {
   }
 
   it('checks at most the per-name limit of passwords for one user from one address', async () => {
+    const ward = wardNow();
     await ward.clinician('m.grey');
     const { checked } = await tally(await guessAtOnce(() => 'm.grey', () => REMOTE_GB));
     expect(checked).toBeGreaterThan(0);
@@ -60,6 +54,7 @@ describe.skipIf(databaseUnavailable())('concurrent password guesses', () => {
   });
 
   it('checks at most the per-name limit of passwords for one user from many addresses', async () => {
+    const ward = wardNow();
     await ward.clinician('m.grey');
     const answers = await Promise.all(
       Array.from({ length: GUESSES }, async (_, i) => {
@@ -81,6 +76,7 @@ describe.skipIf(databaseUnavailable())('concurrent password guesses', () => {
   });
 
   it('checks at most the per-address limit of passwords for many usernames from one address', async () => {
+    const ward = wardNow();
     const { checked } = await tally(await guessAtOnce((i) => `someone.${i}`, () => REMOTE_GB));
     expect(checked).toBeGreaterThan(THROTTLE.username.free);
     expect(checked).toBeLessThanOrEqual(THROTTLE.ip.free);
