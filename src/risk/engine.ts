@@ -2,12 +2,16 @@
  * The risk engine: signals → findings → policy (weights, thresholds, rules) → Decision.
  *
  * Pure given its inputs: the clock comes in the context, data through read-only ports, the id
- * generator as an option. Every signal runs within its budget; a signal that throws or overruns
- * never yields allow: it records `signal_error:<id>` and its failure mode applies. Rules only make
- * a decision stricter (deny > step_up > allow); report_only rules are recorded, never applied.
+ * generator and the budget clock as options. Every signal runs within its budget; a signal that
+ * throws or overruns never yields allow: it records `signal_error:<id>` and its failure mode
+ * applies. A budget catches a slow or hung dependency, not a busy process (risk/budget.ts): it is
+ * charged only with time the event loop sat idle, judged only after ready I/O has had its turn,
+ * and capped at HARD_CAP_FACTOR budgets of wall-clock time. Rules only make a decision stricter
+ * (deny > step_up > allow); report_only rules are recorded, never applied.
  * `evaluate` runs the signals; `decide` turns what they said into the decision, so a recorded
  * decision's findings can be judged again under a draft policy (replay) by the same code.
  */
+import { BudgetExceeded, withinBudget, type BudgetClock } from './budget.ts';
 import type { Condition, Policy, SignalId, VersionedPolicy } from './policy.ts';
 import { signalSettingsOf } from './policy.ts';
 import type { RiskPorts } from './ports.ts';
@@ -23,27 +27,16 @@ export interface EvaluateOptions {
   /** Before the password is checked: only signals that need no user run. */
   phase?: 'pre_password' | 'full';
   newId?: () => string;
+  /** What a signal's budget is charged with (risk/budget.ts); the event loop's idle time unless told. */
+  budgetClock?: BudgetClock;
 }
 
-class SignalTimeout extends Error {
-  constructor(id: string, budgetMs: number) {
-    super(`signal ${id} exceeded its ${budgetMs} ms budget`);
-    this.name = 'SignalTimeout';
-  }
-}
-
-async function runSignal(signal: Signal, context: RiskContext, ports: RiskPorts, policy: Policy): Promise<{ findings: RawFinding[] } | { error: string }> {
+async function runSignal(signal: Signal, context: RiskContext, ports: RiskPorts, policy: Policy, clock: BudgetClock | undefined): Promise<{ findings: RawFinding[] } | { error: string }> {
   const { budgetMs } = signalSettingsOf(policy, signal.id);
-  let timer: ReturnType<typeof setTimeout> | undefined;
   try {
-    const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new SignalTimeout(signal.id, budgetMs)), budgetMs);
-    });
-    return { findings: await Promise.race([signal.evaluate(context, ports, policy), timeout]) };
+    return { findings: await withinBudget(signal.evaluate(context, ports, policy), budgetMs, clock) };
   } catch (error) {
-    return { error: error instanceof SignalTimeout ? 'timeout' : (error as Error).message || String(error) };
-  } finally {
-    clearTimeout(timer);
+    return { error: error instanceof BudgetExceeded ? 'timeout' : (error as Error).message || String(error) };
   }
 }
 
@@ -75,7 +68,7 @@ function sessionLifetimeSeconds(findings: Finding[], policy: Policy, at: Date): 
 export async function evaluate(context: RiskContext, policy: VersionedPolicy, ports: RiskPorts, options: EvaluateOptions): Promise<Decision> {
   const phase = options.phase ?? 'full';
   const signals = options.signals.filter((s) => phase === 'full' || !s.needsUser);
-  const results = await Promise.all(signals.map((signal) => runSignal(signal, context, ports, policy.document)));
+  const results = await Promise.all(signals.map((signal) => runSignal(signal, context, ports, policy.document, options.budgetClock)));
   // A signal that failed is said as `signal_error:<id>`; decide() applies its failure mode.
   const said = results.flatMap((result, i): RawFinding[] =>
     'error' in result ? [{ code: `signal_error:${signals[i]!.id}`, details: { error: result.error } }] : result.findings,
