@@ -61,7 +61,7 @@ import { createClientStore } from './store/clients.ts';
 import { createKeyStore } from './store/keys.ts';
 import { migrateLatest, withStartupLock } from './store/migrate.ts';
 import { createPayloadStore } from './store/oidc-payloads.ts';
-import { createRiskSnapshotStore } from './store/risk-snapshot.ts';
+import { createRiskSnapshotStore, decisionReadLane } from './store/risk-snapshot.ts';
 import { createUserStore } from './store/users.ts';
 import { inTransaction } from './store/unit-of-work.ts';
 
@@ -88,16 +88,17 @@ export function openSecretBox(config: Config): SecretBox {
  * database ports are answered by one prepared statement per decision (signin/snapshot-ports.ts),
  * and `forDecision` gives each decision its own ports that also report the active policy version
  * (signin/assessor.ts); on SQLite, in process, each port keeps its own query (as it does on
- * PostgreSQL with `perPortQueries`, for comparison).
+ * PostgreSQL with `perPortQueries`, for comparison). `decisionReads` is the pool that statement
+ * runs on (store/risk-snapshot.ts `decisionReadLane`; `db` unless given).
  */
 export function createRiskPorts(
   db: Db,
   services: { sites: Sites; terminals: Terminals },
-  options: { perPortQueries?: boolean } = {},
+  options: { perPortQueries?: boolean; decisionReads?: Db } = {},
 ): RiskPorts & { forDecision?: () => DecisionPorts } {
   const adapters = { geo: createGeoLookup(), devices: { describe: describeDevice } };
   if (isPostgres(db) && !options.perPortQueries) {
-    const snapshots = createRiskSnapshotStore(db);
+    const snapshots = createRiskSnapshotStore(options.decisionReads ?? db);
     return {
       ...createSnapshotPorts((request) => snapshots.read(request)),
       ...adapters,
@@ -214,7 +215,9 @@ export async function startWardgate(config: Config, options: StartOptions = {}):
     provider.use(createHealthRoutes({ ready: () => checkDatabase(database), metrics, log }).routes());
     const decisions = createDecisionStore(database);
     const failures = createFailedAttemptStore(database);
-    const ports = createRiskPorts(database, { sites, terminals });
+    // Decisions read on connections of their own, never queued behind writes (store/risk-snapshot.ts).
+    const decisionReads = isPostgres(database) ? decisionReadLane(database) : undefined;
+    const ports = createRiskPorts(database, { sites, terminals }, { decisionReads });
     const throttle = createThrottle(failures);
     const audit = createAuditLog(database);
     provider.use(auditSignOuts({ provider, audit, accounts, log }));
@@ -293,6 +296,7 @@ export async function startWardgate(config: Config, options: StartOptions = {}):
       closing ??= (async () => {
         clearInterval(cleanup);
         await drain(server, config.shutdownTimeoutMs);
+        await decisionReads?.destroy();
         await database.destroy();
         log.info({ event: 'stopped' }, 'Wardgate stopped');
       })();

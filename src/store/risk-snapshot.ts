@@ -8,7 +8,14 @@
  * The statement is sent with a name, so node-postgres prepares it once per pooled connection and
  * later calls skip parsing and planning (planning ten sub-selects costs more than running them).
  * It lists its columns, so a migration that adds a column does not invalidate the prepared plan.
+ *
+ * The reads have a lane of their own (`decisionReadLane`): a small pool beside the main one, so a
+ * decision never waits for a connection behind the process's own writes and transactions. Under
+ * load those queue by the thousand while each holds its connection across several turns of a busy
+ * event loop; a decision's read waited up to 1.5 s for a connection, and its signals' budgets
+ * judged that as a slow database (bench/busy.ts, docs/benchmarks.md).
  */
+import knexFactory from 'knex';
 import type { Db } from './db.ts';
 import type { SiteRow } from './sites.ts';
 import type { TerminalStatus } from './terminals.ts';
@@ -142,6 +149,14 @@ interface SnapshotResultRow {
 /** The node-postgres connection knex pools for a `pg` database. */
 interface PgConnection {
   query(config: { name: string; text: string; values: unknown[] }): Promise<{ rows: SnapshotResultRow[] }>;
+}
+
+/** Connections in the decision reads' own pool: a read is one short statement, so a few serve many decisions at once. */
+export const DECISION_READ_CONNECTIONS = 4;
+
+/** A pool of its own for the decision reads, on the database `db` connects to; destroy it with `db`. */
+export function decisionReadLane(db: Db): Db {
+  return knexFactory({ client: 'pg', connection: db.client.config.connection, pool: { min: 0, max: DECISION_READ_CONNECTIONS } });
 }
 
 export function createRiskSnapshotStore(db: Db) {

@@ -180,9 +180,12 @@ async function arrange(server: TestServer): Promise<Record<string, string>> {
   return { active: active.credential, revoked: revoked.credential, reissued: reissued.credential, noUnit: noUnit.credential, pending: pendingCredential };
 }
 
-/** Counts the connections taken from the pool (one per statement here) while `run` runs. */
+/**
+ * Counts the connections taken (one per statement here) while `run` runs, from every PostgreSQL
+ * pool: the main one and the decision reads' own (store/risk-snapshot.ts decisionReadLane).
+ */
 async function roundTrips(db: Db, run: () => Promise<unknown>): Promise<number> {
-  const spy = vi.spyOn(db.client, 'acquireConnection');
+  const spy = vi.spyOn(Object.getPrototypeOf(db.client) as Db['client'], 'acquireConnection');
   try {
     await run();
     return spy.mock.calls.length;
@@ -304,5 +307,21 @@ describe.skipIf(databaseUnavailable())('risk ports in one statement on PostgreSQ
     expect(rolledBack.policyVersion).toBe(before);
     expect(rolledBack.determiningRules).not.toContain('rule:deny-ehr');
     expect(rolledBack.outcome).toBe(first.outcome);
+  });
+
+  it("reads a decision's data on connections of its own, never from the main pool where the writes queue", async () => {
+    const context: RiskContext = {
+      user: { id: USERS.alice, username: 'alice' }, ip: '10.1.2.5', ...CHROME, terminalCredential: credentials.active!,
+      client: { id: 'ehr', sensitivity: 'standard' }, requestedAcr: [], at: new Date(),
+    };
+    const decide = () => server.assessor.evaluate({ ...context, at: new Date() }, 'password');
+    await decide();
+    const main = vi.spyOn(server.db.client, 'acquireConnection');
+    try {
+      expect(await roundTrips(server.db, decide)).toBe(1);
+      expect(main).not.toHaveBeenCalled();
+    } finally {
+      main.mockRestore();
+    }
   });
 });
