@@ -21,7 +21,7 @@ import { createAuditLog } from './audit/log.ts';
 import { auditSignOuts } from './audit/sign-out.ts';
 import { createAdminAuth } from './admin/api/auth.ts';
 import { ADMIN_CONSOLE_CLIENT_ID, createAdminConsole, CONSOLE_PREFIX, registerAdminConsoleClient } from './admin/console/routes.ts';
-import { createChanges } from './admin/api/changes.ts';
+import { createChanges } from './audit/changes.ts';
 import { adminOperations } from './admin/api/operations.ts';
 import { createAdminApi } from './admin/api/router.ts';
 import { createWebAuthnStore } from './store/webauthn.ts';
@@ -252,6 +252,7 @@ export async function startWardgate(config: Config, options: StartOptions = {}):
         },
       }),
       auth: adminAuth,
+      db: database,
       log,
       issuer,
       bodyLimitBytes: config.adminBodyLimitBytes,

@@ -13,7 +13,7 @@ import type { DecisionStore } from '../../store/decisions.ts';
 import type { PayloadStore } from '../../store/oidc-payloads.ts';
 import type { UserStore } from '../../store/users.ts';
 import type { WebAuthn } from '../../webauthn/service.ts';
-import type { Changes } from './changes.ts';
+import type { Changes } from '../../audit/changes.ts';
 
 export interface AdminDeps {
   db: Db;

@@ -3,13 +3,15 @@
  * query and body, the schema of its answer, and a handler free of Koa. The router mounts it, the
  * OpenAPI document is generated from the same schemas, and the web console calls it in process
  * through `invoke` (admin/api/router.ts), so every caller is validated and audited the same way.
+ * Every operation but a GET runs in one unit of work (store/unit-of-work.ts): what it changes and
+ * the audit entry it records commit together, or neither does.
  */
 import type { z } from 'zod';
 import type { Principal } from './auth.ts';
 
 export type Method = 'get' | 'post' | 'put' | 'patch' | 'delete';
 
-/** Who is calling and from where; handlers pass it to `Changes.record` for the audit log. */
+/** Who is calling and from where; handlers pass it to `Changes.record` (audit/changes.ts) for the audit log. */
 export interface Call {
   principal: Principal;
   ip: string;
@@ -45,6 +47,11 @@ export interface Operation<P extends z.ZodType = z.ZodType, Q extends z.ZodType 
   response: { status: 200 | 201 | 204; description: string; schema?: z.ZodType; contentType?: string };
   /** Error statuses this operation can give besides 400, 401, 403 and 422 (for the document). */
   errors?: Array<404 | 409>;
+  /**
+   * A POST that writes nothing (a check, a simulation, a replay): it runs outside a transaction,
+   * so that a long read does not hold one open (on SQLite, the one connection every request needs).
+   */
+  readOnly?: true;
   handle(input: { params: z.output<P>; query: z.output<Q>; body: z.output<B> }, call: Call): Promise<unknown>;
 }
 

@@ -2,7 +2,9 @@
  * Mounts the admin API's operations under /admin/api/v1: authenticate, validate path parameters,
  * query and body with the operation's schemas, run the handler, answer JSON. Errors are always
  * JSON here (`{ error, error_description, errors?, reference }`), whatever the Accept header says.
- * `invoke` runs an operation in process with the same validation, for the web console.
+ * `invoke` runs an operation in process with the same validation, for the web console. Both run an
+ * operation that changes state in one unit of work: its changes and its audit entry commit
+ * together, and a failure anywhere (the audit append included) leaves nothing changed.
  */
 import crypto from 'node:crypto';
 import Router from '@koa/router';
@@ -17,25 +19,31 @@ import { buildOpenApi } from './openapi.ts';
 import { RawBody, type Call, type Operation } from './operation.ts';
 import { asUnprocessable, parseOrThrow } from './validation.ts';
 import { clientIpOf } from '../../http/client-ip.ts';
+import type { Db } from '../../store/db.ts';
+import { inTransaction } from '../../store/unit-of-work.ts';
 
 export const ADMIN_API_PREFIX = '/admin/api/v1';
 
 const koaPath = (path: string) => path.replace(/\{([A-Za-z0-9_]+)\}/g, ':$1');
 const empty = z.object({}).strict();
 
-/** Validates an operation's input and runs it; errors come out as AppErrors with 422 for input. */
-async function run(op: Operation, raw: { params: unknown; query: unknown; body: unknown }, call: Call): Promise<unknown> {
-  const params = parseOrThrow(op.params ?? empty, raw.params, 'path');
-  const query = parseOrThrow(op.query ?? empty, raw.query, 'query');
-  const body = op.body ? parseOrThrow(op.body, raw.body, 'body') : undefined;
-  try {
-    return await op.handle({ params, query, body } as never, call);
-  } catch (error) {
-    throw asUnprocessable(error);
-  }
-}
+/** Whether an operation may change state, and so runs in a unit of work: all but GETs and read-only POSTs. */
+const changesState = (op: Operation) => op.method !== 'get' && !op.readOnly;
 
-export function createAdminApi(deps: { operations: Operation[]; auth: AdminAuth; log: Logger; issuer: string; bodyLimitBytes: number }) {
+export function createAdminApi(deps: { operations: Operation[]; auth: AdminAuth; db: Db; log: Logger; issuer: string; bodyLimitBytes: number }) {
+  /** Validates an operation's input and runs it; errors come out as AppErrors with 422 for input. */
+  const run = async (op: Operation, raw: { params: unknown; query: unknown; body: unknown }, call: Call): Promise<unknown> => {
+    const params = parseOrThrow(op.params ?? empty, raw.params, 'path');
+    const query = parseOrThrow(op.query ?? empty, raw.query, 'query');
+    const body = op.body ? parseOrThrow(op.body, raw.body, 'body') : undefined;
+    const handle = () => op.handle({ params, query, body } as never, call);
+    try {
+      return await (changesState(op) ? inTransaction(deps.db, handle) : handle());
+    } catch (error) {
+      throw asUnprocessable(error);
+    }
+  };
+
   const byId = new Map(deps.operations.map((op) => [op.id, op]));
   if (byId.size !== deps.operations.length) throw new Error('admin API: duplicate operation id');
   const router = new Router({ prefix: ADMIN_API_PREFIX });

@@ -135,6 +135,7 @@ export function policyOperations(deps: AdminDeps) {
     operation({
       id: 'validatePolicy',
       method: 'post',
+      readOnly: true,
       path: '/policy/validate',
       tag: 'policy',
       summary: 'Check a policy document without saving it',

@@ -102,6 +102,7 @@ export function simulateOperations(deps: AdminDeps) {
     operation({
       id: 'simulate',
       method: 'post',
+      readOnly: true,
       path: '/simulate',
       tag: 'simulate',
       summary: 'Decide a described sign-in, under the active policy or a draft, with nothing written',
@@ -116,6 +117,7 @@ export function simulateOperations(deps: AdminDeps) {
     operation({
       id: 'replayPolicy',
       method: 'post',
+      readOnly: true,
       path: '/policy/replay',
       tag: 'policy',
       summary: 'How a draft policy would have decided the sign-ins recorded in a window',
