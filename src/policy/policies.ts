@@ -13,7 +13,7 @@
  * distinct numbers and an activation's "before" is the version it replaced.
  */
 import { AppError, invalidInput } from '../errors.ts';
-import { DEFAULT_POLICY, policySchema, type Policy, type VersionedPolicy } from '../risk/policy.ts';
+import { DEFAULT_POLICY, policySchema, storedPolicySchema, type Policy, type VersionedPolicy } from '../risk/policy.ts';
 import type { Db } from '../store/db.ts';
 import { createPolicyVersionStore, type PolicyVersionRow } from '../store/policy-versions.ts';
 
@@ -35,7 +35,7 @@ export interface StoredPolicyVersion extends PolicyVersionInfo {
 export function createPolicies(db: Db, now: () => number = Date.now) {
   const store = createPolicyVersionStore(db);
   const parse = (raw: string, version: number): Policy => {
-    const parsed = policySchema.safeParse(JSON.parse(raw));
+    const parsed = storedPolicySchema.safeParse(JSON.parse(raw));
     if (!parsed.success) throw new AppError('internal_error', `stored policy version ${version} is not valid: ${parsed.error.issues[0]?.message}`);
     return parsed.data;
   };

@@ -4,6 +4,7 @@
  * elsewhere. Rules can only make a decision stricter, so no rule can open a hole.
  */
 import { z } from 'zod';
+import { policyLimitIssues } from './policy-limits.ts';
 
 export const SIGNAL_IDS = ['shift', 'terminal', 'network', 'geo', 'posture', 'velocity', 'app'] as const;
 export type SignalId = (typeof SIGNAL_IDS)[number];
@@ -60,7 +61,8 @@ const signalSettings = z
   })
   .strict();
 
-export const policySchema = z
+/** The document's shape. Read through `policySchema`, which checks its size first. */
+const policyObjectSchema = z
   .object({
     weights: z.partialRecord(z.enum(WEIGHTED_CODES), z.number().int().min(0).max(1000)),
     thresholds: z
@@ -109,8 +111,25 @@ export const policySchema = z
   })
   .strict();
 
-export type Policy = z.infer<typeof policySchema>;
-export type PolicyInput = z.input<typeof policySchema>;
+/**
+ * A policy document as it comes in (the admin API, the console, a simulation or replay draft): its
+ * size limits (policy-limits.ts) are checked on the raw value first, and only a document within
+ * them is read by the recursive schema, so that a condition nested a thousand deep is a 422 naming
+ * its path rather than an exhausted stack.
+ */
+export const policySchema = z.preprocess((document, ctx) => {
+  for (const issue of policyLimitIssues(document)) ctx.addIssue({ code: 'custom', path: issue.path, message: issue.message, input: document });
+  return document;
+}, policyObjectSchema);
+
+/**
+ * A stored version as it is read back: without the size limits, which came later than the first
+ * saved versions, so that a version saved before them still loads (and keeps deciding sign-ins).
+ */
+export const storedPolicySchema = policyObjectSchema;
+
+export type Policy = z.infer<typeof policyObjectSchema>;
+export type PolicyInput = z.input<typeof policyObjectSchema>;
 
 /** A policy as the engine receives it: the document and the version it was stored as. */
 export interface VersionedPolicy {
