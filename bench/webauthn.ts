@@ -35,7 +35,7 @@ try {
   const { user } = await createAccounts(createUserStore(db), createPayloadStore(db)).create({ username: `bench.${Date.now()}`, displayName: 'Bench', password: 'bench passphrase long enough' });
   const rp = { rpId: 'localhost', rpName: 'Wardgate', origin: 'http://localhost:3000' };
   const store = createWebAuthnStore(db);
-  const webauthn = createWebAuthn({ store, audit: createAuditLog(db), rp });
+  const webauthn = createWebAuthn({ db, store, audit: createAuditLog(db), rp });
 
   const { publicKey, privateKey } = crypto.generateKeyPairSync('ec', { namedCurve: 'P-256' });
   const jwk = publicKey.export({ format: 'jwk' }) as { x: string; y: string };

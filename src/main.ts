@@ -224,7 +224,7 @@ export async function startWardgate(config: Config, options: StartOptions = {}):
     const unit = <T>(work: () => Promise<T>) => inTransaction(database, work);
     const assessor = createAssessor({ ports, decisionPorts: ports.forDecision, signals: SIGNALS, policies, decisions, audit, unit, observer: metrics, log });
     const webauthnStore = createWebAuthnStore(database);
-    const webauthn = createWebAuthn({ store: webauthnStore, audit, rp: relyingPartyOf(issuer) });
+    const webauthn = createWebAuthn({ db: database, store: webauthnStore, audit, rp: relyingPartyOf(issuer) });
     const risk: RiskDeps = {
       assessor,
       webauthn,

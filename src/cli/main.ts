@@ -187,7 +187,7 @@ async function users(config: Config, sub: string | undefined, args: string[]) {
       const accounts = createAccounts(createUserStore(db), createPayloadStore(db));
       const user = await accounts.findByUsername(values.username!);
       if (!user) throw new UsageError(`users ${sub}: no user "${values.username}"`);
-      const webauthn = createWebAuthn({ store: createWebAuthnStore(db), audit: createAuditLog(db), rp: relyingPartyOf(config.issuer) });
+      const webauthn = createWebAuthn({ db, store: createWebAuthnStore(db), audit: createAuditLog(db), rp: relyingPartyOf(config.issuer) });
       const by = `cli:${os.userInfo().username}`;
       if (sub === 'enroll-link') print({ username: user.username, ...(await webauthn.createEnrollmentLink(user.id, by, config.issuer)) });
       else {

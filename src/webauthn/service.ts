@@ -4,6 +4,9 @@
  * minutes. An assertion must come from a credential of the expected user, with user verification,
  * for this origin and RP ID; a counter that goes backwards is refused and audited (one that stays
  * 0, as synced passkeys do, is allowed). Failures are counted per interaction and audited.
+ *
+ * Every change to a key, a link or a challenge's outcome commits in one unit of work with the audit
+ * entry that records it (store/unit-of-work.ts): the store and the audit log must be on `db`.
  */
 import {
   generateAuthenticationOptions,
@@ -17,6 +20,8 @@ import {
 import { isoBase64URL } from '@simplewebauthn/server/helpers';
 import type { AuditLog } from '../audit/log.ts';
 import { AppError } from '../errors.ts';
+import type { Db } from '../store/db.ts';
+import { inTransaction } from '../store/unit-of-work.ts';
 import type { ChallengeRow, CredentialRow, WebAuthnStore } from '../store/webauthn.ts';
 import { hashToken, newToken } from '../crypto/tokens.ts';
 
@@ -78,13 +83,17 @@ function challengeOf(response: { response: { clientDataJSON: string } }): string
   throw new AppError('webauthn_failed', 'The security key response could not be read.', { details: { reason: 'malformed_response' } });
 }
 
-export function createWebAuthn(deps: { store: WebAuthnStore; audit: AuditLog; rp: RelyingParty; now?: () => number }) {
+export function createWebAuthn(deps: { db: Db; store: WebAuthnStore; audit: AuditLog; rp: RelyingParty; now?: () => number }) {
   const { store, audit, rp } = deps;
   const now = deps.now ?? Date.now;
+  /** A change and the entry that records it, committed together. */
+  const together = <T>(work: () => Promise<T>) => inTransaction(deps.db, work);
 
   const fail = async (reason: string, message: string, context: { binding: string; userId?: string | null; challenge?: string; credentialId?: string }) => {
-    if (context.challenge) await store.setChallengeOutcome(context.challenge, 'failure');
-    await audit.append({ type: 'webauthn.failed', actor: context.userId ?? null, subject: context.binding, data: { reason, credentialId: context.credentialId ?? null } });
+    await together(async () => {
+      if (context.challenge) await store.setChallengeOutcome(context.challenge, 'failure');
+      await audit.append({ type: 'webauthn.failed', actor: context.userId ?? null, subject: context.binding, data: { reason, credentialId: context.credentialId ?? null } });
+    });
     return new AppError('webauthn_failed', message, { details: { reason, credentialId: context.credentialId ?? null, userId: context.userId ?? null } });
   };
 
@@ -148,28 +157,33 @@ export function createWebAuthn(deps: { store: WebAuthnStore; audit: AuditLog; rp
       if (input.ceremony === 'register' && (input.response.authenticatorAttachment === 'platform' || verified.registrationInfo.credentialDeviceType === 'multiDevice')) {
         throw await fail('platform_authenticator', 'At a shared workstation, register a security key that you carry (USB or NFC), not a passkey saved on this computer.', { binding: input.binding, userId: input.userId, challenge });
       }
-      // 3. What allowed this registration (an enrollment link) is used now, once.
-      if (input.claim && !(await input.claim())) throw await fail('link_used', 'This registration link has already been used.', { binding: input.binding, userId: input.userId, challenge });
-      // 4. Keep the public key, never more.
       const info = verified.registrationInfo;
-      const count = await store.countCredentials(input.userId);
-      const row: CredentialRow = {
-        id: info.credential.id,
-        user_id: input.userId,
-        public_key: isoBase64URL.fromBuffer(info.credential.publicKey),
-        counter: info.credential.counter,
-        transports: JSON.stringify(input.response.response.transports ?? []),
-        aaguid: info.aaguid ?? null,
-        device_type: info.credentialDeviceType,
-        backed_up: info.credentialBackedUp,
-        nickname: (input.nickname?.trim() || `Security key ${count + 1}`).slice(0, 100),
-        created_at: now(),
-        last_used_at: null,
-      };
-      await store.insertCredential(row);
-      await store.setChallengeOutcome(challenge, 'success');
-      await audit.append({ type: 'webauthn.registered', actor: input.userId, subject: input.userId, data: { credentialId: row.id, deviceType: row.device_type, ceremony: input.ceremony } });
-      return toCredential(row);
+      // 3 and 4 commit together with their audit entry: the link is used if and only if the key is kept.
+      const kept = await together(async () => {
+        // 3. What allowed this registration (an enrollment link) is used now, once.
+        if (input.claim && !(await input.claim())) return undefined;
+        // 4. Keep the public key, never more.
+        const count = await store.countCredentials(input.userId);
+        const row: CredentialRow = {
+          id: info.credential.id,
+          user_id: input.userId,
+          public_key: isoBase64URL.fromBuffer(info.credential.publicKey),
+          counter: info.credential.counter,
+          transports: JSON.stringify(input.response.response.transports ?? []),
+          aaguid: info.aaguid ?? null,
+          device_type: info.credentialDeviceType,
+          backed_up: info.credentialBackedUp,
+          nickname: (input.nickname?.trim() || `Security key ${count + 1}`).slice(0, 100),
+          created_at: now(),
+          last_used_at: null,
+        };
+        await store.insertCredential(row);
+        await store.setChallengeOutcome(challenge, 'success');
+        await audit.append({ type: 'webauthn.registered', actor: input.userId, subject: input.userId, data: { credentialId: row.id, deviceType: row.device_type, ceremony: input.ceremony } });
+        return row;
+      });
+      if (!kept) throw await fail('link_used', 'This registration link has already been used.', { binding: input.binding, userId: input.userId, challenge });
+      return toCredential(kept);
     },
 
     async authenticationOptions(ceremony: 'step_up' | 'passkey', binding: string, userId: string | null) {
@@ -232,50 +246,63 @@ export function createWebAuthn(deps: { store: WebAuthnStore; audit: AuditLog; rp
       const reported = verified.authenticationInfo.newCounter;
       if ((reported > 0 || stored > 0) && reported <= stored) {
         // A clone: the key is suspended until IT has looked (reset-credentials clears it).
-        await store.suspendCredential(credential.id, now());
-        await audit.append({ type: 'webauthn.counter_regression', actor: credential.user_id, subject: credential.id, data: { stored, reported, binding: input.binding, suspended: true } });
+        await together(async () => {
+          await store.suspendCredential(credential.id, now());
+          await audit.append({ type: 'webauthn.counter_regression', actor: credential.user_id, subject: credential.id, data: { stored, reported, binding: input.binding, suspended: true } });
+        });
         throw await fail('counter_regression', 'This security key may have been cloned. Call the service desk.', { ...withChallenge, userId: credential.user_id, credentialId: credential.id });
       }
       // 6. Record the new counter atomically: a parallel replay of the same assertion loses here.
-      if (!(await store.advanceCounter(credential.id, stored, verified.authenticationInfo.newCounter, now()))) {
-        throw await fail('replay', 'This security key response was already used.', { ...withChallenge, credentialId: credential.id });
-      }
-      await store.setChallengeOutcome(challenge, 'success');
-      await audit.append({ type: 'webauthn.asserted', actor: credential.user_id, subject: credential.id, data: { ceremony: input.ceremony, binding: input.binding } });
+      const advanced = await together(async () => {
+        if (!(await store.advanceCounter(credential.id, stored, verified.authenticationInfo.newCounter, now()))) return false;
+        await store.setChallengeOutcome(challenge, 'success');
+        await audit.append({ type: 'webauthn.asserted', actor: credential.user_id, subject: credential.id, data: { ceremony: input.ceremony, binding: input.binding } });
+        return true;
+      });
+      if (!advanced) throw await fail('replay', 'This security key response was already used.', { ...withChallenge, credentialId: credential.id });
       return { userId: credential.user_id, credentialId: credential.id, method: amrMethodOf(credential.device_type) };
     },
 
     async rename(userId: string, credentialId: string, nickname: string): Promise<void> {
       const clean = nickname.trim();
       if (!clean || clean.length > 100) throw new AppError('invalid_input', 'nickname: must be 1-100 characters');
-      if (!(await store.renameCredential(credentialId, userId, clean))) throw new AppError('not_found', 'No such security key.');
+      await together(async () => {
+        if (!(await store.renameCredential(credentialId, userId, clean))) throw new AppError('not_found', 'No such security key.');
+        await audit.append({ type: 'webauthn.renamed', actor: userId, subject: credentialId, data: { nickname: clean } });
+      });
     },
 
     /** Removes one credential; the last one cannot be removed without IT (reset). Atomic per user. */
     async remove(userId: string, credentialId: string): Promise<void> {
-      const outcome = await store.removeUnlessLast(userId, credentialId);
-      if (outcome === 'last') throw new AppError('conflict', 'This is your last security key. Ask IT to remove it, so that you are never left without one.');
-      if (outcome === 'not_found') throw new AppError('not_found', 'No such security key.');
-      await audit.append({ type: 'webauthn.removed', actor: userId, subject: credentialId, data: {} });
+      await together(async () => {
+        const outcome = await store.removeUnlessLast(userId, credentialId);
+        if (outcome === 'last') throw new AppError('conflict', 'This is your last security key. Ask IT to remove it, so that you are never left without one.');
+        if (outcome === 'not_found') throw new AppError('not_found', 'No such security key.');
+        await audit.append({ type: 'webauthn.removed', actor: userId, subject: credentialId, data: {} });
+      });
     },
 
     /** IT: clears every credential of a user. */
     async reset(userId: string, by: string): Promise<number> {
-      const removed = await store.deleteCredentialsOf(userId);
-      // Whatever let someone register a key for this person before is void too.
-      await store.revokeLinksOf(userId, now());
-      await audit.append({ type: 'webauthn.reset', actor: by, subject: userId, data: { removed } });
-      return removed;
+      return together(async () => {
+        const removed = await store.deleteCredentialsOf(userId);
+        // Whatever let someone register a key for this person before is void too.
+        await store.revokeLinksOf(userId, now());
+        await audit.append({ type: 'webauthn.reset', actor: by, subject: userId, data: { removed } });
+        return removed;
+      });
     },
 
     /** IT: a one-time link (24 h) with which a user without a key enrolls one. */
     async createEnrollmentLink(userId: string, by: string, issuer: string): Promise<{ url: string; expiresAt: string }> {
       const token = newToken();
       const expiresAt = now() + ENROLLMENT_LINK_TTL_MS;
-      // One live link per person: a new one voids the others.
-      await store.revokeLinksOf(userId, now());
-      await store.insertLink({ token_hash: hashToken(token), user_id: userId, created_by: by, created_at: now(), expires_at: expiresAt, used_at: null });
-      await audit.append({ type: 'webauthn.enrollment_link', actor: by, subject: userId, data: { expiresAt } });
+      await together(async () => {
+        // One live link per person: a new one voids the others.
+        await store.revokeLinksOf(userId, now());
+        await store.insertLink({ token_hash: hashToken(token), user_id: userId, created_by: by, created_at: now(), expires_at: expiresAt, used_at: null });
+        await audit.append({ type: 'webauthn.enrollment_link', actor: by, subject: userId, data: { expiresAt } });
+      });
       return { url: `${issuer}/enroll/${token}`, expiresAt: new Date(expiresAt).toISOString() };
     },
 

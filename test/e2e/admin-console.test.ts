@@ -109,7 +109,7 @@ describe.skipIf(chromiumUnavailable())('IT console in Chromium', () => {
 
   /** Registers a security key in this browser with a one-time IT link (as the service desk would send). */
   async function registerKey(page: Page, userId: string) {
-    const link = await createWebAuthn({ store: createWebAuthnStore(server.db), audit: createAuditLog(server.db), rp: relyingPartyOf(server.issuer) }).createEnrollmentLink(userId, 'it:service-desk', server.issuer);
+    const link = await createWebAuthn({ db: server.db, store: createWebAuthnStore(server.db), audit: createAuditLog(server.db), rp: relyingPartyOf(server.issuer) }).createEnrollmentLink(userId, 'it:service-desk', server.issuer);
     await page.goto(link.url);
     await page.getByRole('button', { name: 'Register my security key' }).click();
     await expect.poll(() => heading(page)).toBe('Security key registered');

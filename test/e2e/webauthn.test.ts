@@ -225,7 +225,7 @@ describe.skipIf(chromiumUnavailable())('security keys in Chromium', () => {
 
   /** The one-time link the service desk sends (what `wardgate users enroll-link` prints). */
   const enrollmentLinkFor = (userId: string) =>
-    createWebAuthn({ store: createWebAuthnStore(server.db), audit: createAuditLog(server.db), rp: relyingPartyOf(server.issuer) }).createEnrollmentLink(userId, 'it:service-desk', server.issuer);
+    createWebAuthn({ db: server.db, store: createWebAuthnStore(server.db), audit: createAuditLog(server.db), rp: relyingPartyOf(server.issuer) }).createEnrollmentLink(userId, 'it:service-desk', server.issuer);
 
   const lastFailure = async () => (await audited('webauthn.failed')).at(-1);
 
