@@ -7,15 +7,20 @@
  *
  * GET never uses the link, so a link previewer or a prefetch cannot spend it. The token in the path
  * is the capability; the POST must also come from Wardgate's own page (see http/same-origin.ts), else 403.
- * An unknown, used and expired link all get the same 400 page. The token is a
+ * An unknown, used and expired link all get the same 400 page. The enrollment and its audit entry
+ * (`terminal.enrolled`, with the address it came from) commit together. The token is a
  * secret: once a request is done its path is replaced by the route pattern, so the request log and
  * the error handler never write it.
  */
 import Router from '@koa/router';
 import { bodyParser } from '@koa/bodyparser';
+import type { AuditLog } from '../audit/log.ts';
 import type { Views } from '../http/views.ts';
 import { TERMINAL_COOKIE, type Terminals } from './terminals.ts';
 import { fromOwnPage } from '../http/same-origin.ts';
+import { clientIpOf } from '../http/client-ip.ts';
+import type { Db } from '../store/db.ts';
+import { inTransaction } from '../store/unit-of-work.ts';
 
 /** The longest a browser keeps a cookie (Chrome caps Max-Age at 400 days). */
 const TERMINAL_COOKIE_MAX_AGE_MS = 400 * 86_400_000;
@@ -35,13 +40,15 @@ const PATTERN = '/terminals/enroll/:token';
 const LINK_NOT_VALID = 'This enrollment link is not valid: it is unknown, has already been used, or has expired. Ask IT for a new link.';
 
 export interface EnrollmentRouteDeps {
+  db: Db;
   terminals: Terminals;
+  audit: AuditLog;
   views: Views;
   issuer: string;
   bodyLimitBytes: number;
 }
 
-export function createEnrollmentRoutes({ terminals, views, issuer, bodyLimitBytes }: EnrollmentRouteDeps) {
+export function createEnrollmentRoutes({ db, terminals, audit, views, issuer, bodyLimitBytes }: EnrollmentRouteDeps) {
   const router = new Router();
   const body = bodyParser({ enableTypes: ['form'], formLimit: `${bodyLimitBytes}b` });
   const origin = new URL(issuer).origin;
@@ -74,7 +81,14 @@ export function createEnrollmentRoutes({ terminals, views, issuer, bodyLimitByte
   router.post(PATTERN, body, async (ctx) => {
     ctx.state.route = 'terminal:enroll_confirm';
     if (!fromOwnPage(ctx, origin)) return refuse(ctx, 403, 'Access denied', 'Enrollment must be confirmed on the page Wardgate showed for the link.');
-    const enrolled = await terminals.enroll(ctx.params.token!);
+    const enrolled = await inTransaction(db, async () => {
+      const done = await terminals.enroll(ctx.params.token!);
+      if (done) {
+        const { id, name, siteId, unit } = done.terminal;
+        await audit.append({ type: 'terminal.enrolled', actor: null, subject: `terminal/${id}`, data: { id, name, siteId, unit, ip: clientIpOf(ctx) } });
+      }
+      return done;
+    });
     if (!enrolled) return refuse(ctx, 400, 'Enrollment link not valid', LINK_NOT_VALID);
     ctx.append('Set-Cookie', terminalCookie(enrolled.credential, secure));
     ctx.type = 'html';
