@@ -71,7 +71,7 @@ describe.skipIf(databaseUnavailable())('security-key changes and their audit ent
     const key = await registerSoftwareKey(db, user.id, ORIGIN);
     await registerSoftwareKey(db, user.id, ORIGIN);
     await webauthn.createEnrollmentLink(user.id, 'cli:it-desk', ORIGIN);
-    return { userId: user.id, key, keyId: key.id.toString('base64url') };
+    return { userId: user.id, key, keyId: Buffer.from(key.credential.credentialId, 'base64').toString('base64url') };
   };
 
   /** The keys and links as stored (challenges aside: one is consumed before anything is judged). */
