@@ -1,7 +1,8 @@
 /**
  * Registered relying apps. Metadata is validated by zod when a client is registered or changed; the
  * secret of a confidential client is generated (or given by bootstrap), shown once, and stored
- * sealed. Wardgate-specific metadata: `sensitivity` (standard | high) and `first_party` (skips consent).
+ * sealed. Wardgate-specific metadata: `sensitivity` (standard | high), `first_party` (skips consent)
+ * and `offline_access_allowed` (may hold offline_access refresh tokens, which outlive logout).
  */
 import crypto from 'node:crypto';
 import { z } from 'zod';
@@ -23,6 +24,18 @@ const scope = z
   .string()
   .refine((s) => s.split(' ').every((t) => SCOPES.includes(t)), { message: `must be space-separated scopes from: ${SCOPES.join(' ')}` });
 const sensitivity = z.enum(['standard', 'high']);
+const offlineAccessAllowedField = z.boolean().meta({
+  description: 'May hold offline_access: refresh tokens that survive logout and the end of the sign-in session. Without it offline_access is not granted, and every token ends with the session.',
+});
+
+/**
+ * Whether a client (oidc-provider's Client, or stored metadata) may be granted offline_access. Only
+ * clients IT registered with `offline_access_allowed` may; for any other, the scope is refused at
+ * consent and its tokens stay bound to the sign-in session, ending at logout.
+ */
+export function offlineAccessAllowed(client: unknown): boolean {
+  return (client as { offline_access_allowed?: unknown } | undefined)?.offline_access_allowed === true;
+}
 
 /** Every metadata field a client has, with its default; the id and the secret are not metadata. */
 const metadataFields = {
@@ -37,11 +50,12 @@ const metadataFields = {
   scope: scope.optional(),
   sensitivity: sensitivity.default('standard'),
   first_party: z.boolean().default(false),
+  offline_access_allowed: offlineAccessAllowedField.default(false),
 };
 
 /** The rules that hold between fields, for every way a client comes to be. */
 function checkClient(
-  c: { grant_types: string[]; redirect_uris: string[]; token_endpoint_auth_method: string; client_secret?: string | undefined },
+  c: { grant_types: string[]; redirect_uris: string[]; token_endpoint_auth_method: string; client_secret?: string | undefined; offline_access_allowed?: boolean | undefined },
   ctx: z.RefinementCtx,
 ): void {
   const usesCode = c.grant_types.includes('authorization_code');
@@ -53,6 +67,9 @@ function checkClient(
   }
   if (c.token_endpoint_auth_method === 'none' && c.grant_types.includes('client_credentials')) {
     ctx.addIssue({ code: 'custom', path: ['grant_types'], message: 'client_credentials needs a confidential client' });
+  }
+  if (c.offline_access_allowed && !c.grant_types.includes('refresh_token')) {
+    ctx.addIssue({ code: 'custom', path: ['offline_access_allowed'], message: 'offline access needs the refresh_token grant' });
   }
   if (c.token_endpoint_auth_method === 'none' && c.client_secret) {
     ctx.addIssue({ code: 'custom', path: ['client_secret'], message: 'a public client (auth method none) has no secret' });
@@ -98,6 +115,7 @@ export const clientChangesSchema = z
     scope: scope.optional(),
     sensitivity: sensitivity.optional(),
     first_party: z.boolean().optional(),
+    offline_access_allowed: offlineAccessAllowedField.optional(),
   })
   .strict();
 

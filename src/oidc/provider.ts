@@ -12,6 +12,7 @@ import type { Views } from '../http/views.ts';
 import { SIGN_IN_EXPIRED } from '../http/messages.ts';
 import type { Logger } from '../log.ts';
 import { ACR_VALUES } from './acr.ts';
+import { offlineAccessAllowed } from './clients.ts';
 import { CLAIMS, SCOPES, createFindAccount } from './account-claims.ts';
 import type { LoadedKeys } from './keys.ts';
 import { loadExistingGrant } from './interactions/consent.ts';
@@ -60,13 +61,13 @@ export function createProvider({ config, keys, adapter, accounts, views, log }: 
       id_token_signed_response_alg: 'ES256',
     },
     extraClientMetadata: {
-      properties: ['sensitivity', 'first_party'],
+      properties: ['sensitivity', 'first_party', 'offline_access_allowed'],
       validator(_ctx, key, value) {
         if (key === 'sensitivity' && value !== undefined && value !== 'standard' && value !== 'high') {
           throw new Error('sensitivity must be standard or high');
         }
-        if (key === 'first_party' && value !== undefined && typeof value !== 'boolean') {
-          throw new Error('first_party must be a boolean');
+        if ((key === 'first_party' || key === 'offline_access_allowed') && value !== undefined && typeof value !== 'boolean') {
+          throw new Error(`${key} must be a boolean`);
         }
       },
     },
@@ -81,6 +82,15 @@ export function createProvider({ config, keys, adapter, accounts, views, log }: 
     clientAuthMethods: ['client_secret_basic', 'client_secret_post', 'none'],
     pkce: { required: () => true },
     rotateRefreshToken: () => true,
+    // Logout ends what the session gave: a token is bound to its sign-in session (it stops working
+    // when the session ends, at RP-initiated logout or otherwise) unless it carries offline_access
+    // for a client IT allowed to hold it (clients.ts offline_access_allowed; consent.ts refuses the
+    // scope to every other client). Only then does oidc-provider keep the grant at logout.
+    expiresWithSession: async (ctx, token) => !(token.scopes.has('offline_access') && offlineAccessAllowed(ctx.oidc.client)),
+    // A client with the refresh_token grant gets a refresh token with every code: bound to the
+    // session like the access token (so it can renew access while the person is signed in), or
+    // offline for a client allowed offline_access that was granted it.
+    issueRefreshToken: async (_ctx, client) => client.grantTypeAllowed('refresh_token'),
     loadExistingGrant,
     interactions: { url: (_ctx, interaction) => `/interaction/${interaction.uid}`, policy: createInteractionPolicy() },
     ttl: {

@@ -11,7 +11,7 @@
  */
 import { z } from 'zod';
 import { AppError } from '../../../errors.ts';
-import { clientChangesSchema, newClientSchema, type ClientMetadata, type ClientRecord } from '../../../oidc/clients.ts';
+import { clientChangesSchema, newClientSchema, offlineAccessAllowed, type ClientMetadata, type ClientRecord } from '../../../oidc/clients.ts';
 import type { AdminDeps } from '../deps.ts';
 import { operation } from '../operation.ts';
 
@@ -32,6 +32,7 @@ export const clientSchema = z
     scope: z.string().meta({ description: 'Space-separated scopes the client may ask for' }),
     sensitivity: z.enum(['standard', 'high']),
     first_party: z.boolean().meta({ description: 'Skips the consent page' }),
+    offline_access_allowed: z.boolean().meta({ description: 'May hold offline_access refresh tokens, which survive logout' }),
     internal: z.boolean().meta({ description: 'One of Wardgate\'s own clients: read-only over the API' }),
     created_at: z.iso.datetime(),
     updated_at: z.iso.datetime(),
@@ -71,6 +72,7 @@ export function clientOperations(deps: AdminDeps) {
       scope: String(m.scope ?? ''),
       sensitivity: m.sensitivity === 'high' ? ('high' as const) : ('standard' as const),
       first_party: m.first_party === true,
+      offline_access_allowed: offlineAccessAllowed(m),
       internal: internalAs(m.client_id) !== undefined,
       created_at: new Date(record.createdAt).toISOString(),
       updated_at: new Date(record.updatedAt).toISOString(),
