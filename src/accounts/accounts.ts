@@ -64,6 +64,26 @@ export function toUser(row: UserRow): User {
   };
 }
 
+/**
+ * An account as IT sees it, in the admin API's answers and in the audit entries of changes made
+ * there or at the command line: never the password hash, only whether there is a password, and how
+ * many security keys are registered.
+ */
+export interface UserView extends Omit<User, 'createdAt'> {
+  /** ISO 8601. */
+  createdAt: string;
+  hasPassword: boolean;
+  securityKeys: number;
+}
+
+export async function userViews(users: UserStore, rows: UserRow[]): Promise<UserView[]> {
+  const keys = await users.securityKeyCounts(rows.map((r) => r.id));
+  return rows.map((row) => {
+    const user = toUser(row);
+    return { ...user, createdAt: new Date(user.createdAt).toISOString(), hasPassword: row.password_hash !== null, securityKeys: keys.get(row.id) ?? 0 };
+  });
+}
+
 /** A refusal names the account the username belongs to, if there is one (failures are counted against it). */
 export type AuthResult = { ok: true; user: User } | { ok: false; reason: 'invalid_credentials' | 'account_disabled'; userId: string | null };
 
@@ -113,6 +133,12 @@ export function createAccounts(users: UserStore, payloads: PayloadStore, now: ()
     async findByUsername(username: string): Promise<User | undefined> {
       const row = await users.findByKey(usernameKey(username));
       return row ? toUser(row) : undefined;
+    },
+
+    /** The account as IT sees it (see UserView), or undefined. */
+    async view(id: string): Promise<UserView | undefined> {
+      const row = await users.findById(id);
+      return row && (await userViews(users, [row]))[0];
     },
 
     /** Same work and the same answer for an unknown user and a wrong password. */

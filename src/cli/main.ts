@@ -2,14 +2,18 @@
 /**
  * The `wardgate` command. Every failure prints one line, `wardgate: <what was wrong>`, and exits
  * non-zero; results go to stdout as JSON so scripts can read them.
+ *
+ * A command that changes something records it in the audit log as the admin API records the same
+ * change (`admin.<resource>.<action>`, audit/changes.ts), with the actor `cli:<OS account>`, in the
+ * same transaction as the change: both are written, or neither is.
  */
 import os from 'node:os';
 import { parseArgs } from 'node:util';
 import { loadConfig, type Config } from '../config.ts';
-import { isAppError } from '../errors.ts';
+import { AppError, isAppError } from '../errors.ts';
 import { createLogger } from '../log.ts';
 import { prepareDatabase, startWardgate } from '../main.ts';
-import { createAccounts } from '../accounts/accounts.ts';
+import { createAccounts, type Accounts } from '../accounts/accounts.ts';
 import { createShifts } from '../hospital/shifts.ts';
 import { createSites } from '../hospital/sites.ts';
 import { createTerminals } from '../hospital/terminals.ts';
@@ -23,6 +27,8 @@ import type { Db } from '../store/db.ts';
 import type { SecretBox } from '../crypto/secret-box.ts';
 import { explain } from '../risk/explain.ts';
 import { createAuditLog } from '../audit/log.ts';
+import { cliCall, createChanges, type Change } from '../audit/changes.ts';
+import { inTransaction } from '../store/unit-of-work.ts';
 import { createWebAuthnStore } from '../store/webauthn.ts';
 import { createWebAuthn, relyingPartyOf } from '../webauthn/service.ts';
 import { createDecisionStore } from '../store/decisions.ts';
@@ -52,7 +58,11 @@ const USAGE = `usage: wardgate <command>
   shifts add --username U --site ID --start T --end T [--kind scheduled|on_call] [--external-id X]
                                 T: 2026-03-29T22:00 (the site's local time) or with an offset (…+01:00, …Z)
   shifts list [--username U] [--site ID]
-  decisions show --id ID        a sign-in decision (the reference on a blocked or step-up page), explained`;
+  decisions show --id ID        a sign-in decision (the reference on a blocked or step-up page), explained
+  audit verify                  check the audit log's hash chain (as GET /admin/api/v1/audit/verify); exits 1 when broken
+
+Every command that changes something is recorded in the audit log (admin.<resource>.<action>, actor cli:<OS account>)
+in the same transaction as the change.`;
 
 class UsageError extends Error {}
 
@@ -74,6 +84,37 @@ async function withDatabase<T>(config: Config, work: (db: Db, box: SecretBox) =>
   } finally {
     await db.destroy();
   }
+}
+
+/** What a command that writes works with; `record` adds an audit entry to the command's transaction. */
+interface Writing {
+  db: Db;
+  box: SecretBox;
+  /** The audit actor: cli:<OS account>. */
+  by: string;
+  record(change: Change): Promise<void>;
+}
+
+/**
+ * Runs a command that writes in one unit of work (store/unit-of-work.ts): its changes and the audit
+ * entries it records commit together, or nothing is written. Its answer is printed after the commit.
+ */
+async function changing(config: Config, work: (writing: Writing) => Promise<unknown>): Promise<void> {
+  const call = cliCall(os.userInfo().username);
+  const result = await withDatabase(config, (db, box) => {
+    const changes = createChanges(createAuditLog(db));
+    return inTransaction(db, () => work({ db, box, by: call.principal.actor, record: (change) => changes.record(call, change) }));
+  });
+  print(result);
+}
+
+const accountsOf = (db: Db): Accounts => createAccounts(createUserStore(db), createPayloadStore(db));
+
+/** The account of a username, or a UsageError naming the command. */
+async function userNamed(accounts: Accounts, command: string, username: string) {
+  const user = await accounts.findByUsername(username);
+  if (!user) throw new UsageError(`${command}: no user "${username}"`);
+  return (await accounts.view(user.id))!;
 }
 
 async function start(config: Config) {
@@ -124,6 +165,8 @@ async function main(argv: string[]) {
       return shifts(config, sub, rest);
     case 'decisions':
       return decisions(config, sub, rest);
+    case 'audit':
+      return audit(config, sub, rest);
     default:
       throw new UsageError(`unknown command "${command}" (try wardgate --help)`);
   }
@@ -132,11 +175,11 @@ async function main(argv: string[]) {
 async function keys(config: Config, sub: string | undefined, args: string[]) {
   parseArgs({ args, options: {}, strict: true, allowPositionals: false });
   if (sub === 'rotate') {
-    return withDatabase(config, async (db, box) => {
-      const result = await db.transaction((trx) =>
-        rotateKeys(createKeyStore(trx), box, retirementAfterRotation(config.ttl)),
-      );
-      print({ ...result, note: 'new keys sign after each Wardgate process restarts; old signing keys stay published until retireSigningAfter' });
+    return changing(config, async ({ db, box, record }) => {
+      const result = await rotateKeys(createKeyStore(db), box, retirementAfterRotation(config.ttl));
+      // The new key ids and when the old signing keys retire; never key material.
+      await record({ resource: 'keys', action: 'rotate', id: 'all', details: { added: result.added, retireSigningAfter: result.retireSigningAfter.toISOString() } });
+      return { ...result, note: 'new keys sign after each Wardgate process restarts; old signing keys stay published until retireSigningAfter' };
     });
   }
   if (sub === 'list') {
@@ -167,8 +210,8 @@ async function users(config: Config, sub: string | undefined, args: string[]) {
     if (!values['display-name']) throw new UsageError('users create: --display-name is required');
     if (!values['password-stdin'] && !values['no-password']) throw new UsageError('users create: give --password-stdin (password on standard input) or --no-password');
     const password = values['password-stdin'] ? await readStdin() : undefined;
-    return withDatabase(config, async (db) => {
-      const accounts = createAccounts(createUserStore(db), createPayloadStore(db));
+    return changing(config, async ({ db, record }) => {
+      const accounts = accountsOf(db);
       const { user } = await accounts.create({
         username: values.username!,
         displayName: values['display-name']!,
@@ -177,34 +220,39 @@ async function users(config: Config, sub: string | undefined, args: string[]) {
         roles: values.roles ? values.roles.split(',').map((r) => r.trim()).filter(Boolean) : [],
         fhirUser: values['fhir-user'],
       });
-      print(user);
+      await record({ resource: 'user', action: 'create', id: user.id, after: await accounts.view(user.id) });
+      return user;
     });
   }
   if (sub === 'enroll-link' || sub === 'reset-credentials') {
     const { values } = parseArgs({ args, strict: true, options: { username: { type: 'string' } } });
     if (!values.username) throw new UsageError(`users ${sub}: --username is required`);
-    return withDatabase(config, async (db) => {
-      const accounts = createAccounts(createUserStore(db), createPayloadStore(db));
-      const user = await accounts.findByUsername(values.username!);
-      if (!user) throw new UsageError(`users ${sub}: no user "${values.username}"`);
+    return changing(config, async ({ db, by, record }) => {
+      const accounts = accountsOf(db);
+      const before = await userNamed(accounts, `users ${sub}`, values.username!);
       const webauthn = createWebAuthn({ db, store: createWebAuthnStore(db), audit: createAuditLog(db), rp: relyingPartyOf(config.issuer) });
-      const by = `cli:${os.userInfo().username}`;
-      if (sub === 'enroll-link') print({ username: user.username, ...(await webauthn.createEnrollmentLink(user.id, by, config.issuer)) });
-      else {
-        // A lost or stolen key: whatever it signed in to ends too (sessions, grants, tokens).
-        const removed = await webauthn.reset(user.id, by);
-        print({ username: user.username, removed, sessionsEnded: await createPayloadStore(db).revokeByAccountId(user.id) });
+      if (sub === 'enroll-link') {
+        const link = await webauthn.createEnrollmentLink(before.id, by, config.issuer);
+        // The URL carries the token: it goes to the terminal only, never to the audit log.
+        await record({ resource: 'user', action: 'enrollment_link', id: before.id, details: { expiresAt: link.expiresAt } });
+        return { username: before.username, ...link };
       }
+      // A lost or stolen key: whatever it signed in to ends too (sessions, grants, tokens).
+      const removed = await webauthn.reset(before.id, by);
+      const sessionsEnded = await createPayloadStore(db).revokeByAccountId(before.id);
+      await record({ resource: 'user', action: 'reset_credentials', id: before.id, before, after: await accounts.view(before.id), details: { removed, sessionsEnded } });
+      return { username: before.username, removed, sessionsEnded };
     });
   }
   if (sub === 'disable') {
     const { values } = parseArgs({ args, strict: true, options: { username: { type: 'string' } } });
     if (!values.username) throw new UsageError('users disable: --username is required');
-    return withDatabase(config, async (db) => {
-      const accounts = createAccounts(createUserStore(db), createPayloadStore(db));
-      const user = await accounts.findByUsername(values.username!);
-      if (!user) throw new UsageError(`users disable: no user "${values.username}"`);
-      print({ username: user.username, disabled: true, ...(await accounts.disable(user.id)) });
+    return changing(config, async ({ db, record }) => {
+      const accounts = accountsOf(db);
+      const before = await userNamed(accounts, 'users disable', values.username!);
+      const { revoked } = await accounts.disable(before.id);
+      await record({ resource: 'user', action: before.disabled ? 'update' : 'disable', id: before.id, before, after: await accounts.view(before.id), details: { revoked } });
+      return { username: before.username, disabled: true, revoked };
     });
   }
   throw new UsageError(`users: expected "create", "disable", "enroll-link" or "reset-credentials"${sub ? ` (got "${sub}")` : ''}`);
@@ -243,9 +291,13 @@ async function clients(config: Config, sub: string | undefined, args: string[]) 
       ...(values['id-token-alg'] ? { id_token_signed_response_alg: values['id-token-alg'] } : {}),
       first_party: values['first-party'] ?? false,
     } as ClientInput;
-    return withDatabase(config, async (db, box) => {
-      const { created: _created, ...result } = await createClientRegistry(createClientStore(db), box).register(input);
-      print(result);
+    return changing(config, async ({ db, box, record }) => {
+      const registry = createClientRegistry(createClientStore(db), box);
+      const { created: _created, ...result } = await registry.register(input);
+      // What is stored, without the secret (kept sealed, apart from the metadata).
+      const stored = (await registry.record(result.client_id))!;
+      await record({ resource: 'client', action: 'create', id: result.client_id, after: { ...stored.metadata, created_at: new Date(stored.createdAt).toISOString(), updated_at: new Date(stored.updatedAt).toISOString() } });
+      return result;
     });
   }
   if (sub === 'list') {
@@ -301,8 +353,8 @@ async function sites(config: Config, sub: string | undefined, args: string[]) {
     const latitude = numberOption('lat', values.lat);
     const longitude = numberOption('lon', values.lon);
     if ((latitude === undefined) !== (longitude === undefined)) throw new UsageError('sites create: give --lat and --lon together');
-    return withDatabase(config, async (db) => {
-      print(await createSites(db).create({
+    return changing(config, async ({ db, record }) => {
+      const site = await createSites(db).create({
         id: values.id!,
         name: values.name!,
         timezone: values.timezone!,
@@ -310,7 +362,9 @@ async function sites(config: Config, sub: string | undefined, args: string[]) {
         latitude: latitude ?? null,
         longitude: longitude ?? null,
         networks: values.network ?? [],
-      }));
+      });
+      await record({ resource: 'site', action: 'create', id: site.id, after: site });
+      return site;
     });
   }
   if (sub === 'list') {
@@ -325,8 +379,12 @@ async function terminals(config: Config, sub: string | undefined, args: string[]
   if (sub === 'create') {
     const { values } = parseArgs({ args, strict: true, options: { name: { type: 'string' }, site: { type: 'string' }, unit: { type: 'string' } } });
     required('terminals create', values, ['name', 'site']);
-    return withDatabase(config, async (db) => {
-      print(await service(db).create({ name: values.name!, siteId: values.site!, unit: values.unit }));
+    return changing(config, async ({ db, record }) => {
+      const terminals = service(db);
+      const pending = await terminals.create({ name: values.name!, siteId: values.site!, unit: values.unit });
+      // The link carries the token: the audit keeps the terminal's state, never the URL.
+      await record({ resource: 'terminal', action: 'create', id: pending.id, after: await terminals.get(pending.id) });
+      return pending;
     });
   }
   if (sub === 'list') {
@@ -336,8 +394,18 @@ async function terminals(config: Config, sub: string | undefined, args: string[]
   if (sub === 'revoke' || sub === 'reissue') {
     const { values } = parseArgs({ args, strict: true, options: { id: { type: 'string' } } });
     required(`terminals ${sub}`, values, ['id']);
-    return withDatabase(config, async (db) => {
-      print(sub === 'revoke' ? await service(db).revoke(values.id!) : await service(db).reissueEnrollment(values.id!));
+    return changing(config, async ({ db, record }) => {
+      const terminals = service(db);
+      const before = await terminals.get(values.id!);
+      if (!before) throw new AppError('not_found', `id: no terminal "${values.id}"`);
+      if (sub === 'revoke') {
+        const after = await terminals.revoke(before.id);
+        await record({ resource: 'terminal', action: before.status === 'revoked' ? 'update' : 'revoke', id: before.id, before, after });
+        return after;
+      }
+      const pending = await terminals.reissueEnrollment(before.id);
+      await record({ resource: 'terminal', action: 'enrollment_link', id: before.id, before, after: await terminals.get(before.id) });
+      return pending;
     });
   }
   throw new UsageError(`terminals: expected "create", "list", "revoke" or "reissue"${sub ? ` (got "${sub}")` : ''}`);
@@ -384,8 +452,8 @@ async function shifts(config: Config, sub: string | undefined, args: string[]) {
       },
     });
     required('shifts add', values, ['username', 'site', 'start', 'end']);
-    return withDatabase(config, async (db) => {
-      const { shift, status } = await createShifts(db).add({
+    return changing(config, async ({ db, record }) => {
+      const { shift, status, before } = await createShifts(db).add({
         username: values.username!,
         siteId: values.site!,
         start: values.start!,
@@ -393,7 +461,9 @@ async function shifts(config: Config, sub: string | undefined, args: string[]) {
         ...(values.kind ? { kind: values.kind as 'scheduled' | 'on_call' } : {}),
         ...(values['external-id'] ? { externalId: values['external-id'] } : {}),
       });
-      print({ status, ...shift });
+      if (status === 'created') await record({ resource: 'shift', action: 'create', id: shift.id, after: shift });
+      if (status === 'updated') await record({ resource: 'shift', action: 'update', id: shift.id, before, after: shift });
+      return { status, ...shift };
     });
   }
   if (sub === 'list') {
@@ -401,6 +471,17 @@ async function shifts(config: Config, sub: string | undefined, args: string[]) {
     return withDatabase(config, async (db) => print(await createShifts(db).list({ username: values.username, siteId: values.site })));
   }
   throw new UsageError(`shifts: expected "add" or "list"${sub ? ` (got "${sub}")` : ''}`);
+}
+
+async function audit(config: Config, sub: string | undefined, args: string[]) {
+  if (sub !== 'verify') throw new UsageError(`audit: expected "verify"${sub ? ` (got "${sub}")` : ''}`);
+  parseArgs({ args, options: {}, strict: true });
+  const result = await withDatabase(config, (db) => createAuditLog(db).verify());
+  print(result);
+  if (!result.valid) {
+    process.stderr.write(`wardgate: the audit log's hash chain is broken at entry ${result.firstBrokenId} (checked: ${result.checked})\n`);
+    process.exitCode = 1;
+  }
 }
 
 main(process.argv.slice(2)).catch((error: unknown) => {

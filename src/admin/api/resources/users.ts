@@ -5,11 +5,10 @@
  * neither does the audit log: each change is recorded with the user view before and after.
  */
 import { z } from 'zod';
-import { newUserSchema, roleSchema, toUser, userChangesSchema } from '../../../accounts/accounts.ts';
+import { newUserSchema, roleSchema, userChangesSchema, userViews, type UserView } from '../../../accounts/accounts.ts';
 import { MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH } from '../../../accounts/passwords.ts';
 import { usernameKey, validateUsername } from '../../../accounts/usernames.ts';
 import { AppError } from '../../../errors.ts';
-import type { UserRow } from '../../../store/users.ts';
 import type { AdminDeps } from '../deps.ts';
 import { operation } from '../operation.ts';
 import { idParams, pageLimit } from '../router.ts';
@@ -28,8 +27,6 @@ export const userSchema = z
     securityKeys: z.number().int().meta({ description: 'How many security keys (WebAuthn credentials) are registered' }),
   })
   .meta({ id: 'User' });
-
-export type UserView = z.output<typeof userSchema>;
 
 const username = newUserSchema.shape.username.superRefine((value, ctx) => {
   try {
@@ -81,17 +78,10 @@ const listQuery = z
   .strict();
 
 export function userOperations(deps: AdminDeps) {
-  const views = async (rows: UserRow[]): Promise<UserView[]> => {
-    const keys = await deps.users.securityKeyCounts(rows.map((r) => r.id));
-    return rows.map((row) => {
-      const user = toUser(row);
-      return { ...user, createdAt: new Date(user.createdAt).toISOString(), hasPassword: row.password_hash !== null, securityKeys: keys.get(row.id) ?? 0 };
-    });
-  };
   const find = async (id: string): Promise<UserView> => {
-    const row = await deps.users.findById(id);
-    if (!row) throw new AppError('not_found', `No user "${id}".`);
-    return (await views([row]))[0]!;
+    const view = await deps.accounts.view(id);
+    if (!view) throw new AppError('not_found', `No user "${id}".`);
+    return view;
   };
 
   return [
@@ -117,7 +107,7 @@ export function userOperations(deps: AdminDeps) {
           limit: query.limit + 1,
         });
         const page = rows.slice(0, query.limit);
-        return { items: await views(page), nextCursor: rows.length > query.limit ? encodeCursor(page.at(-1)!.username_key) : null };
+        return { items: await userViews(deps.users, page), nextCursor: rows.length > query.limit ? encodeCursor(page.at(-1)!.username_key) : null };
       },
     }),
     operation({
