@@ -223,7 +223,7 @@ describe.skipIf(databaseUnavailable())('admin API: terminals', () => {
     expect((await api.post(`/terminals/${unknown}/enrollment`)).status).toBe(404);
   });
 
-  it('audits every change with the state before and after, never a link, token, credential or hash', async () => {
+  it('audits every change with the state before and after, and the enrollment, never a link, token, credential or hash', async () => {
     const created = (await api.post('/terminals', { name: 'Ward 9 PC 1', siteId: TEST_SITE.id })).body;
     const { credential } = await enroll(created.enrollmentUrl);
     await api.patch(`/terminals/${created.id}`, { name: 'Ward 9 PC A' });
@@ -231,16 +231,17 @@ describe.skipIf(databaseUnavailable())('admin API: terminals', () => {
     await api.patch(`/terminals/${created.id}`, { status: 'revoked' });
 
     const rows = await server.db('audit_log').where({ subject: `terminal/${created.id}` }).orderBy('id');
-    expect(rows.map((r: { type: string }) => r.type)).toEqual(['admin.terminal.create', 'admin.terminal.update', 'admin.terminal.enrollment_link', 'admin.terminal.revoke']);
-    const data = rows.map((r: { data: string }) => JSON.parse(r.data));
-    expect(data[0].before).toBeNull();
-    expect(data[0].after).toMatchObject({ id: created.id, status: 'pending' });
-    expect(data[1].before).toMatchObject({ name: 'Ward 9 PC 1', status: 'active' });
-    expect(data[1].after).toMatchObject({ name: 'Ward 9 PC A', status: 'active' });
-    expect(data[2].before.status).toBe('active');
-    expect(data[2].after.status).toBe('pending');
-    expect(data[3].before.status).toBe('pending');
-    expect(data[3].after.status).toBe('revoked');
+    expect(rows.map((r: { type: string }) => r.type)).toEqual(['admin.terminal.create', 'terminal.enrolled', 'admin.terminal.update', 'admin.terminal.enrollment_link', 'admin.terminal.revoke']);
+    const [createdEntry, enrolledEntry, ...changes] = rows.map((r: { data: string }) => JSON.parse(r.data));
+    expect(createdEntry.before).toBeNull();
+    expect(createdEntry.after).toMatchObject({ id: created.id, status: 'pending' });
+    expect(enrolledEntry).toMatchObject({ id: created.id, name: 'Ward 9 PC 1', siteId: TEST_SITE.id });
+    expect(changes[0].before).toMatchObject({ name: 'Ward 9 PC 1', status: 'active' });
+    expect(changes[0].after).toMatchObject({ name: 'Ward 9 PC A', status: 'active' });
+    expect(changes[1].before.status).toBe('active');
+    expect(changes[1].after.status).toBe('pending');
+    expect(changes[2].before.status).toBe('pending');
+    expect(changes[2].after.status).toBe('revoked');
     expect(rows[0].actor).toMatch(/^client:/);
 
     const row = await server.db('terminals').where({ id: created.id }).first();
