@@ -53,6 +53,7 @@ import { createViews } from './http/views.ts';
 import { createLogger, type Logger } from './log.ts';
 import { createClientRegistry } from './oidc/clients.ts';
 import { createInteractionRoutes } from './oidc/interactions/routes.ts';
+import { createInteractionCookieBinding } from './oidc/interactions/cookie-binding.ts';
 import { ensureKeys, loadKeys } from './oidc/keys.ts';
 import { createAdapterFactory } from './oidc/knex-adapter.ts';
 import { createProvider } from './oidc/provider.ts';
@@ -262,6 +263,7 @@ export async function startWardgate(config: Config, options: StartOptions = {}):
     provider.use(createAdminConsole({ provider, auth: adminAuth, adminApi, views, issuer, secureCookies: https, bodyLimitBytes: config.bodyLimitBytes, adminBodyLimitBytes: config.adminBodyLimitBytes }).routes());
     provider.use(createAccountRoutes({ provider, accounts, webauthn, views, issuer, secureCookies: https, bodyLimitBytes: config.bodyLimitBytes }).routes());
     provider.use(createEnrollmentLinkRoutes({ webauthn, accounts, views, bodyLimitBytes: config.bodyLimitBytes }).routes());
+    provider.use(createInteractionCookieBinding(provider));
     provider.use(createInteractionRoutes({ provider, accounts, views, metrics, log, bodyLimitBytes: config.bodyLimitBytes, risk }).routes());
     provider.use(createEnrollmentRoutes({ db: database, terminals, audit, views, issuer, bodyLimitBytes: config.bodyLimitBytes }).routes());
     if (config.demo) provider.use(createDemoRoutes({ issuer, views, secureCookies: https, latestDecision: (userId) => decisions.latestFor(userId), decisionById: (id) => decisions.find(id) }).routes());

@@ -13,6 +13,7 @@ import { SIGN_IN_EXPIRED } from '../http/messages.ts';
 import type { Logger } from '../log.ts';
 import { ACR_VALUES } from './acr.ts';
 import { offlineAccessAllowed } from './clients.ts';
+import { cookieSettings } from './cookies.ts';
 import { CLAIMS, SCOPES, createFindAccount } from './account-claims.ts';
 import type { LoadedKeys } from './keys.ts';
 import { loadExistingGrant } from './interactions/consent.ts';
@@ -45,11 +46,7 @@ export function createProvider({ config, keys, adapter, accounts, views, log }: 
   const configuration: Configuration = {
     adapter,
     jwks: keys.jwks as Configuration['jwks'],
-    cookies: {
-      keys: keys.cookieKeys,
-      long: { httpOnly: true, sameSite: 'lax' },
-      short: { httpOnly: true, sameSite: 'lax' },
-    },
+    cookies: cookieSettings(config.issuer, keys.cookieKeys),
     findAccount: createFindAccount(accounts),
     claims: CLAIMS,
     scopes: SCOPES,

@@ -22,9 +22,14 @@ export class TestBrowser {
     if (cookie) headers.set('cookie', cookie);
     if (!headers.has('accept')) headers.set('accept', 'text/html,application/xhtml+xml');
     if (!headers.has('user-agent')) headers.set('user-agent', WARD_UA);
-    const res = await fetch(url, { ...init, headers, redirect: 'manual' });
+    const res = await this.send(url, { ...init, headers });
     for (const setCookie of res.headers.getSetCookie()) await this.jar.setCookie(setCookie, url);
     return res;
+  }
+
+  /** Sends one request as it is, redirects not followed (a subclass may route it, as a proxy would). */
+  protected send(url: string, init: RequestInit): Promise<Response> {
+    return fetch(url, { ...init, redirect: 'manual' });
   }
 
   /**

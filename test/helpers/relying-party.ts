@@ -21,7 +21,8 @@ export interface RelyingParty {
   verifyIdToken(idToken: string): Promise<JWTPayload>;
 }
 
-export async function createRelyingParty(server: TestServer, input: Partial<ClientInput> = {}): Promise<RelyingParty> {
+/** `customFetch`: how the app reaches Wardgate (through a TLS-terminating proxy, say); plain fetch by default. */
+export async function createRelyingParty(server: TestServer, input: Partial<ClientInput> = {}, options: { customFetch?: oidc.CustomFetch } = {}): Promise<RelyingParty> {
   const { client_id: clientId, client_secret: clientSecret } = await server.clients.register({
     client_name: 'Ward rounds',
     redirect_uris: [REDIRECT_URI],
@@ -30,7 +31,10 @@ export async function createRelyingParty(server: TestServer, input: Partial<Clie
     ...input,
   } as ClientInput);
   const auth = clientSecret ? oidc.ClientSecretBasic(clientSecret) : oidc.None();
-  const config = await oidc.discovery(new URL(server.issuer), clientId, undefined, auth, { execute: [oidc.allowInsecureRequests] });
+  const config = await oidc.discovery(new URL(server.issuer), clientId, undefined, auth, {
+    execute: [oidc.allowInsecureRequests],
+    ...(options.customFetch ? { [oidc.customFetch]: options.customFetch } : {}),
+  });
   const jwks = createRemoteJWKSet(new URL(`${server.issuer}/jwks`));
   return {
     clientId,

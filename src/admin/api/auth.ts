@@ -22,7 +22,6 @@ import { clientIpOf } from '../../http/client-ip.ts';
 
 export const ADMIN_SCOPE = 'wardgate:admin';
 export const ADMIN_ROLE = 'it-admin';
-const SESSION_COOKIE = '_session';
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 export const ANONYMOUS_REFUSALS_PER_MINUTE = 20;
 const WINDOW_MS = 60_000;
@@ -48,6 +47,8 @@ function userPrincipal(user: User, via: 'session' | 'token'): Principal {
 
 export function createAdminAuth(deps: AdminAuthDeps) {
   const issuerOrigin = new URL(deps.issuer).origin;
+  // oidc-provider's session cookie: `__Host-session` behind an https issuer (oidc/cookies.ts).
+  const sessionCookie = deps.provider.cookieName('session');
 
   async function recordRefusal(ctx: ParameterizedContext, reason: string, actor: string | null): Promise<void> {
     await deps.audit.append({
@@ -144,14 +145,14 @@ export function createAdminAuth(deps: AdminAuthDeps) {
         if (!match) return refuse(ctx, 401, 'malformed_authorization', 'The Authorization header must be "Bearer <access token>".', { bearer: 'invalid_request' });
         return byToken(ctx, match[1]!);
       }
-      if (ctx.cookies.get(SESSION_COOKIE)) return bySession(ctx);
+      if (ctx.cookies.get(sessionCookie)) return bySession(ctx);
       return refuse(ctx, 401, 'no_credentials', 'Sign in to call the admin API: a Bearer token or a Wardgate session is needed.');
     },
     /** Records a refusal the console made itself (a person without the role, a cross-origin change). */
     recordRefusal,
     /** The console's check: the same rules, answered without throwing. */
     async consolePrincipal(ctx: ParameterizedContext): Promise<{ principal?: Principal; user?: User; problem?: 'signed_out' | 'not_admin' | 'acr_too_weak' }> {
-      if (!ctx.cookies.get(SESSION_COOKIE)) return { problem: 'signed_out' };
+      if (!ctx.cookies.get(sessionCookie)) return { problem: 'signed_out' };
       const { user, problem } = await sessionCheck(ctx);
       if (!user || user.disabled) return { problem: 'signed_out' };
       return problem ? { user, problem } : { user, principal: userPrincipal(user, 'session') };

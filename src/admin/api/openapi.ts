@@ -132,7 +132,7 @@ export function buildOpenApi(operations: Operation[], serverUrl: string): JsonSc
       responses: errorResponses,
       securitySchemes: {
         bearer: { type: 'http', scheme: 'bearer', description: `An access token from Wardgate with scope ${ADMIN_SCOPE} (for example client_credentials of an admin client).` },
-        session: { type: 'apiKey', in: 'cookie', name: '_session', description: 'A Wardgate session of a person with role it-admin at acr phr (the web console). Changes must come from Wardgate\'s own origin.' },
+        session: { type: 'apiKey', in: 'cookie', name: '_session', description: 'A Wardgate session of a person with role it-admin at acr phr (the web console); the cookie is __Host-session when the issuer is https. Changes must come from Wardgate\'s own origin.' },
       },
     },
   };
