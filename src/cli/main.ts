@@ -46,8 +46,8 @@ const USAGE = `usage: wardgate <command>
   users reset-credentials --username U remove every security key of a user (audited)
   clients create --name N [--id ID] [--redirect-uri URI]... [--post-logout-redirect-uri URI]...
                  [--grant-type T]... [--auth-method client_secret_basic|client_secret_post|none]
-                 [--scope S] [--sensitivity standard|high] [--first-party] [--backchannel-logout-uri URI]
-                 [--id-token-alg ES256|RS256]
+                 [--scope S] [--sensitivity standard|high] [--first-party] [--offline-access]
+                 [--backchannel-logout-uri URI] [--id-token-alg ES256|RS256]
   clients list
   sites create --id ID --name N --timezone TZ --country CC [--lat X --lon Y] [--network CIDR]...
   sites list
@@ -273,6 +273,7 @@ async function clients(config: Config, sub: string | undefined, args: string[]) 
         scope: { type: 'string' },
         sensitivity: { type: 'string' },
         'first-party': { type: 'boolean' },
+        'offline-access': { type: 'boolean' },
         'backchannel-logout-uri': { type: 'string' },
         'id-token-alg': { type: 'string' },
       },
@@ -290,6 +291,7 @@ async function clients(config: Config, sub: string | undefined, args: string[]) 
       ...(values['backchannel-logout-uri'] ? { backchannel_logout_uri: values['backchannel-logout-uri'] } : {}),
       ...(values['id-token-alg'] ? { id_token_signed_response_alg: values['id-token-alg'] } : {}),
       first_party: values['first-party'] ?? false,
+      offline_access_allowed: values['offline-access'] ?? false,
     } as ClientInput;
     return changing(config, async ({ db, box, record }) => {
       const registry = createClientRegistry(createClientStore(db), box);

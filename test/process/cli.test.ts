@@ -79,6 +79,20 @@ describe('wardgate CLI', () => {
     expect(noRedirect.stderr).toBe('wardgate: redirect_uris: required for the authorization_code grant\n');
   });
 
+  it('registers a client allowed offline_access only with --offline-access', async () => {
+    const metadataOf = async (args: string[]) => {
+      const created = await runWardgate(['clients', 'create', '--redirect-uri', 'https://rota.hospital.example/cb', ...args], env);
+      expect(created.code, created.stderr).toBe(0);
+      const { client_id: id } = JSON.parse(created.stdout) as { client_id: string };
+      const listed = JSON.parse((await runWardgate(['clients', 'list'], env)).stdout) as Array<{ client_id: string; offline_access_allowed?: boolean }>;
+      return listed.find((c) => c.client_id === id)!;
+    };
+    expect((await metadataOf(['--name', 'Night rota sync', '--offline-access'])).offline_access_allowed).toBe(true);
+    expect((await metadataOf(['--name', 'Ward rounds'])).offline_access_allowed).toBe(false);
+    const noRefresh = await runWardgate(['clients', 'create', '--name', 'Broken', '--redirect-uri', 'https://x.example/cb', '--grant-type', 'authorization_code', '--offline-access'], env);
+    expect(noRefresh.stderr).toBe('wardgate: offline_access_allowed: offline access needs the refresh_token grant\n');
+  });
+
   it('rotates keys: new tokens use the new key, tokens from before still verify', async () => {
     const client = JSON.parse((await runWardgate(['clients', 'create', '--name', 'Radiology', '--redirect-uri', 'https://rp.example.test/callback', '--first-party'], env)).stdout) as {
       client_id: string;
