@@ -167,7 +167,7 @@ async function loadRunAt(rev: string, kind: string, rate: number) {
     execFileSync('sh', ['-c', 'git archive "$1" | tar -x -C "$2"', 'sh', rev, dir], { cwd: root });
     fs.symlinkSync(path.join(root, 'node_modules'), path.join(dir, 'node_modules'));
     for (const file of ['busy.ts', 'trusted-sign-in.ts']) fs.copyFileSync(path.join(import.meta.dirname, file), path.join(dir, 'bench', file));
-    const options = ['--db', kind, '--rate', String(rate), '--seconds', String(SECONDS), '--people', String(PEOPLE), '--budgets', 'wall', '--as', `at ${rev}`];
+    const options = ['--db', kind, '--rate', String(rate), '--seconds', String(SECONDS), '--people', String(PEOPLE), '--budgets', 'loop', '--as', `at ${rev}`];
     const child = spawn(process.execPath, ['bench/busy.ts', ...options], { cwd: dir, stdio: 'inherit' });
     const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
     if (code !== 0) throw new Error(`the run at ${rev} exited with ${code}`);
@@ -177,7 +177,7 @@ async function loadRunAt(rev: string, kind: string, rate: number) {
 }
 
 console.log(`bench/busy.ts: ${machine()}`);
-console.log(`${SECONDS} s at ${args.rate ? `${args.rate}/s` : 'twice the capacity'}, budgets judged by: ${BUDGETS.join(', ')}${args.before ? `, and Wardgate at ${args.before}` : ''}; ${ROUNDS} round(s)`);
+console.log(`${SECONDS} s at ${args.rate ? `${Number(args.rate).toFixed(1)}/s` : 'twice the capacity'}, budgets judged by: ${BUDGETS.join(', ')}${args.before ? `, and Wardgate at ${args.before}` : ''}; ${ROUNDS} round(s)`);
 await eachDatabase(args.db, async (target) => {
   const wardgate = await startTestServer(target, SERVER_ENV);
   let rate = Number(args.rate);
