@@ -50,7 +50,7 @@ function remainingMs(state: { username: BucketState; ip: BucketState }, now: num
   return Math.max(remaining(state.username, THROTTLE.username.free, THROTTLE.username.capMs), remaining(state.ip, THROTTLE.ip.free, THROTTLE.ip.capMs));
 }
 
-const bucketOf = (input: Omit<AttemptInput, 'userId'>) => ({ kind: input.kind, usernameKey: input.usernameKey, zone: input.zone, ip: input.ip, since: input.now - THROTTLE.windowMs });
+const bucketOf = (input: Omit<AttemptInput, 'userId'>) => ({ kind: input.kind, usernameKey: input.usernameKey, zone: input.zone, ip: input.ip, since: input.now - THROTTLE.windowMs, at: input.now });
 
 export function createThrottle(store: FailedAttemptStore) {
   return {
@@ -61,7 +61,7 @@ export function createThrottle(store: FailedAttemptStore) {
 
     /** Reserves the right to check one password or key, or says how many seconds to wait first. */
     async reserve(input: AttemptInput): Promise<Reservation | { retryAfter: number }> {
-      const result = await store.reserve({ ...bucketOf(input), userId: input.userId, at: input.now }, (state) => remainingMs(state, input.now));
+      const result = await store.reserve({ ...bucketOf(input), userId: input.userId }, (state) => remainingMs(state, input.now));
       return 'id' in result ? { id: result.id } : { retryAfter: Math.max(1, Math.ceil(result.waitMs / 1000)) };
     },
 

@@ -28,6 +28,12 @@ export interface BucketState {
   last: number | null;
 }
 
+/**
+ * How long a reservation holds its place without being settled: far longer than any password or
+ * key check takes, even on a loaded machine; one older than this was orphaned by a process that died.
+ */
+export const PENDING_TTL_MS = 30_000;
+
 export interface Bucket {
   kind: AttemptKind;
   usernameKey: string;
@@ -49,19 +55,25 @@ const LOCK_SQL = "select pg_advisory_xact_lock(hashtextextended('wardgate:thrott
 export function createFailedAttemptStore(db: Db) {
   const table = (on: Db = db) => on<FailedAttemptRow>('failed_attempts');
 
-  /** Attempts of a kind against a name in a zone (not cleared by a success), and from an address. */
-  async function bucketState(on: Db, bucket: Bucket): Promise<{ username: BucketState; ip: BucketState }> {
+  /**
+   * Attempts of a kind against a name in a zone (not cleared by a success), and from an address:
+   * failures, and reservations still in flight. A reservation older than PENDING_TTL_MS was left by
+   * a process that died during the check (kill -9, a crash): it no longer holds anyone back.
+   */
+  async function bucketState(on: Db, bucket: Bucket & { at: number }): Promise<{ username: BucketState; ip: BucketState }> {
+    const counted = (query: ReturnType<typeof table>) =>
+      query.andWhere('at', '>=', bucket.since).andWhere((live) => live.where('pending', false).orWhere('at', '>=', bucket.at - PENDING_TTL_MS));
     const [byName, byIp] = await Promise.all([
-      table(on).where({ kind: bucket.kind, username_key: bucket.usernameKey, zone: bucket.zone }).whereNull('cleared_at').andWhere('at', '>=', bucket.since).select(on.raw('count(*) as n'), on.raw('max(at) as last')),
-      table(on).where({ kind: bucket.kind, ip: bucket.ip }).andWhere('at', '>=', bucket.since).select(on.raw('count(*) as n'), on.raw('max(at) as last')),
+      counted(table(on).where({ kind: bucket.kind, username_key: bucket.usernameKey, zone: bucket.zone }).whereNull('cleared_at')).select(on.raw('count(*) as n'), on.raw('max(at) as last')),
+      counted(table(on).where({ kind: bucket.kind, ip: bucket.ip })).select(on.raw('count(*) as n'), on.raw('max(at) as last')),
     ]);
     const read = (rows: { n: unknown; last: unknown }[]) => ({ count: Number(rows[0]?.n ?? 0), last: rows[0]?.last == null ? null : Number(rows[0].last) });
     return { username: read(byName as never), ip: read(byIp as never) };
   }
 
   return {
-    /** The bucket's counts now, without reserving anything (the key options request). */
-    recent(bucket: Bucket) {
+    /** The bucket's counts at `at`, without reserving anything (the key options request). */
+    recent(bucket: Bucket & { at: number }) {
       return bucketState(db, bucket);
     },
 

@@ -6,7 +6,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createThrottle, THROTTLE } from '../../../src/signin/throttle.ts';
 import { createDb, type Db } from '../../../src/store/db.ts';
-import { createFailedAttemptStore } from '../../../src/store/failed-attempts.ts';
+import { createFailedAttemptStore, PENDING_TTL_MS } from '../../../src/store/failed-attempts.ts';
 import { migrateLatest } from '../../../src/store/migrate.ts';
 
 describe('sign-in throttle', () => {
@@ -96,4 +96,12 @@ describe('sign-in throttle', () => {
     expect(await wait({ ip: '198.51.100.8' })).toBe(0);
     expect(await wait({ kind: 'webauthn', usernameKey: 'anyone', ip: '198.51.100.8' })).toBe(32);
   });
+
+  it('stops holding anyone back with a reservation its process left when it died', async () => {
+    for (let i = 0; i < THROTTLE.username.free; i++) expect('id' in (await throttle.reserve(attempt({ ip: `198.51.100.${i}` })))).toBe(true);
+    expect(await wait({ ip: '192.0.2.1' })).toBe(1);
+    // Never settled (kill -9 during the check): past PENDING_TTL_MS it counts no more.
+    expect(await wait({ ip: '192.0.2.1', now: t0 + PENDING_TTL_MS + 1 })).toBe(0);
+  });
 });
+
