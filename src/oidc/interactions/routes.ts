@@ -8,8 +8,10 @@
  * register a security key after a trusted sign-in; step_up continues to a WebAuthn assertion and
  * only a verified one finishes (acr phr); deny never issues a code. Whoever is refused sees why in
  * plain words with a reference for the service desk, and the relying app receives access_denied.
- * The interaction cookie is SameSite=Lax and scoped to this uid, so a cross-site POST finds no
- * interaction.
+ * The interaction cookie is SameSite=Lax, so a cross-site POST finds no interaction; it is scoped
+ * to this uid by its path, or behind an https issuer (__Host-, Path=/) by cookie-binding.ts.
+ * Every password or key check is reserved with the throttle first and audited once
+ * (signin/attempt-keeper.ts).
  */
 import Router from '@koa/router';
 import { bodyParser } from '@koa/bodyparser';
@@ -38,6 +40,7 @@ import type { WebAuthnStore } from '../../store/webauthn.ts';
 import type { WebAuthn } from '../../webauthn/service.ts';
 import { readCeremonyForm, sameOriginJson } from '../../webauthn/requests.ts';
 import { grantConsent } from './consent.ts';
+import { offlineAccessAllowed } from '../clients.ts';
 import { ACR_UPGRADE } from './policy.ts';
 import { clientIpOf } from '../../http/client-ip.ts';
 
@@ -268,7 +271,9 @@ export function createInteractionRoutes({ provider, accounts, views, metrics, lo
       return;
     }
     if (details.prompt.name === 'consent') {
-      const scopes = String(details.params.scope ?? '').split(' ').filter(Boolean).map((scope) => SCOPE_TEXT[scope] ?? scope);
+      // offline_access is refused at consent to an app IT did not allow it (consent.ts): not offered either.
+      const allowed = offlineAccessAllowed(await provider.Client.find(client.id));
+      const scopes = String(details.params.scope ?? '').split(' ').filter((scope) => scope && (scope !== 'offline_access' || allowed)).map((scope) => SCOPE_TEXT[scope] ?? scope);
       ctx.type = 'html';
       ctx.body = views.render('consent', { uid: details.uid, clientName: client.name, scopes });
       return;
