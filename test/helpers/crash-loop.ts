@@ -9,7 +9,8 @@ import * as oidc from 'openid-client';
 import { spawnWardgate, runWardgate } from './process.ts';
 import { testEnv } from './server.ts';
 import { TestBrowser, formAction } from './browser.ts';
-import type { TestDatabase } from './database.ts';
+import { expect } from 'vitest';
+import { createTestDatabase, type TestDatabase, type TestDbKind } from './database.ts';
 import { createDb } from '../../src/store/db.ts';
 import { createAuditLog } from '../../src/audit/log.ts';
 
@@ -88,5 +89,18 @@ export async function crashLoop(db: TestDatabase, options: { kills: number; conc
     return { kills: options.kills, decisions: decisions.length, withoutEntry: decisions.filter((id) => !audited.has(id)), chain: await createAuditLog(knex).verify() };
   } finally {
     await knex.destroy();
+  }
+}
+
+/** The crash-loop test on a fresh database of `kind`: no decision without its entry, and the chain holds. */
+export async function expectEveryDecisionAudited(kind: TestDbKind): Promise<void> {
+  const db = await createTestDatabase(kind);
+  try {
+    const result = await crashLoop(db, { kills: 5, concurrency: 16, answersBeforeKill: 40 });
+    expect(result.decisions).toBeGreaterThan(5 * 40 * 0.5);
+    expect(result.withoutEntry).toEqual([]);
+    expect(result.chain.valid).toBe(true);
+  } finally {
+    await db.drop();
   }
 }

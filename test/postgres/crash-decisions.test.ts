@@ -2,20 +2,10 @@
  * kill -9 under sign-in load, again and again, on PostgreSQL: no decision is ever left without its
  * audit entry, and the chain holds. (The SQLite run is test/process/crash-decisions.test.ts.)
  */
-import { describe, expect, it } from 'vitest';
-import { createTestDatabase, databaseUnavailable } from '../helpers/database.ts';
-import { crashLoop } from '../helpers/crash-loop.ts';
+import { describe, it } from 'vitest';
+import { databaseUnavailable } from '../helpers/database.ts';
+import { expectEveryDecisionAudited } from '../helpers/crash-loop.ts';
 
 describe.skipIf(databaseUnavailable())('kill -9 during sign-ins on PostgreSQL', () => {
-  it('leaves no decision without its audit entry', async () => {
-    const db = await createTestDatabase('postgres');
-    try {
-      const result = await crashLoop(db, { kills: 5, concurrency: 16, answersBeforeKill: 40 });
-      expect(result.decisions).toBeGreaterThan(5 * 40 * 0.5);
-      expect(result.withoutEntry).toEqual([]);
-      expect(result.chain.valid).toBe(true);
-    } finally {
-      await db.drop();
-    }
-  }, 180_000);
+  it('leaves no decision without its audit entry', () => expectEveryDecisionAudited('postgres'), 180_000);
 });
