@@ -234,7 +234,6 @@ export async function startWardgate(config: Config, options: StartOptions = {}):
       throttle,
       attempts: createAttemptKeeper({ throttle, audit, unit, now, log }),
       audit,
-      unit,
       history: createSignInHistory(createHistoryStore(database), ports),
       zoneOf: async (ip) => ((await sites.containing(ip)) ? 'on_premises' : 'remote'),
       touchTerminal: (id, at) => terminals.touch(id, new Date(at)),

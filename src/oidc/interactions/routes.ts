@@ -72,8 +72,6 @@ export interface RiskDeps {
   /** Reserves, fails and succeeds each password or key check with its audit entry (signin/attempt-keeper.ts). */
   attempts: AttemptKeeper;
   audit: AuditLog;
-  /** Runs work in one transaction: what an attempt changed and its audit entry commit together. */
-  unit<T>(work: () => Promise<T>): Promise<T>;
   history: SignInHistory;
   zoneOf(ip: string): Promise<Zone>;
   touchTerminal(id: string, at: number): Promise<void>;
